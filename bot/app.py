@@ -1,0 +1,76 @@
+"""Build Rapport from its settings: the database, the grammar, and the context of a command."""
+
+import logging
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings
+from crm import db
+from crm.audit import Actor, Channel
+from crm.progress import NoProgress, Progress
+from crm.setup import service as setup_service
+from handlers.commands import build_registry
+from handlers.context import Context
+from handlers.dispatch import ContextFactory, Result, execute
+from handlers.grammar import Registry
+
+log = logging.getLogger(__name__)
+
+
+class Rapport:
+    """The assembled application: one per process."""
+
+    def __init__(self, settings: Settings, *, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.engine = engine or db.make_engine(settings.database_url)
+        self.sessions: sessionmaker[Session] = db.make_sessionmaker(self.engine)
+
+    def upgrade(self) -> None:
+        """Bring the database schema up to date."""
+        db.upgrade(self.engine)
+
+    @cached_property
+    def registry(self) -> Registry:
+        return build_registry()
+
+    def context_factory(
+        self,
+        *,
+        user: str | None,
+        channel: Channel = Channel.CONSOLE,
+        progress: Progress | None = None,
+        interactive: bool = False,
+    ) -> ContextFactory:
+        """Return how to build a command's context for the salesperson with this code."""
+
+        def make(session: Session) -> Context:
+            salesperson = None
+            if user:
+                salesperson = setup_service.get_salesperson_or_raise(db_session=session, code=user)
+            zone = salesperson.time_zone if salesperson else self.settings.time_zone
+            return Context(
+                session=session,
+                actor=Actor(channel, salesperson.code if salesperson else None, user),
+                output_dir=self.settings.output_dir,
+                time_zone=ZoneInfo(zone),
+                progress=progress or NoProgress(),
+                # Without a named user the console is the owner's own terminal on a local file.
+                is_admin=setup_service.is_admin(salesperson) if user else True,
+                interactive=interactive,
+            )
+
+        return make
+
+    def run(
+        self, text: str, *, user: str | None = None, progress: Progress | None = None
+    ) -> Result:
+        """Run one console command as the given salesperson."""
+        return execute(
+            text,
+            registry=self.registry,
+            sessions=self.sessions,
+            make_context=self.context_factory(user=user or self.settings.user, progress=progress),
+        )

@@ -1,0 +1,139 @@
+"""The `rapport` command: start, console, run, and the operator's verbs (config, db, ...)."""
+
+import argparse
+import shlex
+import sys
+from collections.abc import Sequence
+
+OPERATOR_COMMANDS = {"start", "console", "run", "config", "db"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status (0 done, 1 refused, 2 failed)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in OPERATOR_COMMANDS and not argv[0].startswith("-"):
+        # `rapport contact find acme` is `rapport run "contact find acme"`.
+        argv = ["run", shlex.join(argv)]
+    args = _parser().parse_args(argv)
+    if not hasattr(args, "handler"):
+        _parser().print_help()
+        return 0
+    return int(args.handler(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rapport", description="Rapport, the CRM assistant.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    start = commands.add_parser("start", help="start Rapport: Slack, mail and scheduler or console")
+    start.add_argument("--as", dest="user", help="salesperson code at the console")
+    start.set_defaults(handler=_start)
+
+    console = commands.add_parser("console", help="open the terminal console")
+    console.add_argument("--as", dest="user", help="salesperson code of the person typing")
+    console.add_argument("--json", action="store_true", help="print results as JSON")
+    console.set_defaults(handler=_console)
+
+    run = commands.add_parser("run", help='run one command, e.g. rapport run "contact find acme"')
+    run.add_argument("command", help="the command, quoted as one argument")
+    run.add_argument("--as", dest="user", help="salesperson code of the person acting")
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.set_defaults(handler=_run)
+
+    config = commands.add_parser("config", help="show the settings").add_subparsers()
+    config.add_parser("check", help="show what is set and what is missing").set_defaults(
+        handler=_config_check
+    )
+
+    database = commands.add_parser("db", help="the database schema").add_subparsers()
+    database.add_parser("upgrade", help="upgrade the schema").set_defaults(handler=_db_upgrade)
+    database.add_parser("current", help="show the schema revision").set_defaults(
+        handler=_db_current
+    )
+    return parser
+
+
+def _app(*, upgrade: bool = True, quiet: bool = True):  # type: ignore[no-untyped-def]
+    from bot import logs
+    from bot.app import Rapport
+    from bot.settings import Settings
+
+    settings = Settings()
+    logs.configure(settings.log_level, settings.log_file, quiet=quiet)
+    app = Rapport(settings)
+    if upgrade:
+        app.upgrade()
+    return app
+
+
+def _run(args: argparse.Namespace) -> int:
+
+    text = args.command
+    if text.strip().split(" ", 1)[0] == "help":
+        # Help needs no database: answer it without opening one, so it is instant.
+        return _help(text, as_json=args.json)
+    from bot.progress import TerminalProgress
+    from handlers.text import render, render_json
+
+    app = _app()
+    result = app.run(text, user=args.user, progress=TerminalProgress())
+    print(render_json(result.view) if args.json else render(result.view))
+    return int(result.status)
+
+
+def _help(text: str, *, as_json: bool) -> int:
+    from handlers.commands import build_registry
+    from handlers.help import help_view
+    from handlers.text import render, render_json
+
+    words = text.split()
+    view = help_view(build_registry(), words[1] if len(words) > 1 else None)
+    print(render_json(view) if as_json else render(view))
+    return 0
+
+
+def _console(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    return run_console(_app(), user=args.user, as_json=args.json)
+
+
+def _start(args: argparse.Namespace) -> int:
+    from bot.console import run_console
+
+    app = _app()
+    # Slack, the mailbox watcher and the scheduler join here once they are configured.
+    return run_console(app, user=args.user, as_json=False)
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+
+    settings = Settings()
+    width = max(len(name) for name, *_ in settings.describe())
+    for name, shown, source, description in settings.describe():
+        marker = "*" if source == "set" else " "
+        print(f"{marker} {name:<{width}}  {shown:<40}  {description}")
+    problems = settings.problems()
+    for problem in problems:
+        print(f"✗ {problem}")
+    print("(* = set by you; secrets are masked)")
+    return 1 if problems else 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from crm import db
+
+    app = _app()
+    print(f"✓ Database at revision {db.current_revision(app.engine)}.")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    from crm import db
+
+    app = _app(upgrade=False)
+    current, head = db.current_revision(app.engine), db.head_revision()
+    state = "up to date" if current == head else f"behind (newest is {head})"
+    print(f"Database revision: {current or 'empty'}, {state}.")
+    return 0 if current == head else 1

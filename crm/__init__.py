@@ -1,0 +1,1 @@
+"""The CRM core: models, services and rules; knows no transport."""

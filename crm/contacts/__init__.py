@@ -1,0 +1,1 @@
+"""Contacts: companies and the persons who work for them."""

@@ -1,0 +1,1 @@
+"""Interactions: everything that happened with a contact, logged against templates."""

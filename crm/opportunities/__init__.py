@@ -1,0 +1,1 @@
+"""Opportunities moving through the stages of a sales cycle."""

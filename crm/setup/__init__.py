@@ -1,0 +1,1 @@
+"""Setup: marketing setup, salespeople, teams and the code lists contacts are classified by."""

@@ -1,0 +1,1 @@
+"""Tasks, phone calls and meetings, for a salesperson or a whole team."""

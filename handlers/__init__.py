@@ -1,0 +1,1 @@
+"""The command grammar and its views, shared by the console and Slack."""
