@@ -1,5 +1,6 @@
 """One typed settings object, read from RAPPORT_* variables and an optional rapport.toml."""
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,6 +11,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+TEST_VARIABLES = {"RAPPORT_TEST_POSTGRES_URL"}
 
 
 class Settings(BaseSettings):
@@ -110,6 +113,10 @@ class Settings(BaseSettings):
         )
         if self.dataverse_url and not all(dataverse):
             found.append("Dynamics 365 Sales: set the RAPPORT_DATAVERSE_* credentials.")
+        known = {f"RAPPORT_{name.upper()}" for name in type(self).model_fields}
+        for variable in sorted(os.environ):
+            if variable.startswith("RAPPORT_") and variable not in known | TEST_VARIABLES:
+                found.append(f"{variable} is not a Rapport setting (a typo?).")
         return found
 
 

@@ -51,3 +51,9 @@ def test_config_check_never_prints_a_secret(tmp_path):
 
     assert "xoxb-very-secret" not in result.stdout + result.stderr
     assert result.returncode == 1  # a bot token without a signing secret is incomplete
+
+
+def test_misspelt_variables_are_reported(monkeypatch):
+    monkeypatch.setenv("RAPPORT_DATABSE_URL", "sqlite:///x.db")
+
+    assert any("RAPPORT_DATABSE_URL" in problem for problem in Settings().problems())
