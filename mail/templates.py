@@ -115,9 +115,9 @@ def _check_names(tree: nodes.Template, part: str) -> None:
                 hint=f"Templates see only {ROOT}.<field>.",
             )
     for node in tree.find_all(nodes.Getattr):
-        if isinstance(node.node, nodes.Name) and node.node.name == ROOT:
-            if node.attr not in ALLOWED:
-                raise _refusal(part, node.lineno, f"'{ROOT}.{node.attr}' is undefined")
+        is_root = isinstance(node.node, nodes.Name) and node.node.name == ROOT
+        if is_root and node.attr not in ALLOWED:
+            raise _refusal(part, node.lineno, f"'{ROOT}.{node.attr}' is undefined")
     for node in tree.find_all(nodes.Getitem):
         key = node.arg.value if isinstance(node.arg, nodes.Const) else None
         if isinstance(node.node, nodes.Name) and node.node.name == ROOT and key not in ALLOWED:

@@ -174,7 +174,9 @@ def activate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
         targets.c[0].is_not(None)
     )
     result = db_session.execute(
-        insert(CampaignTargetGroup).from_select(["campaign_no", "contact_id", "type"], rows)
+        insert(CampaignTargetGroup)
+        .from_select(["campaign_no", "contact_id", "type"], rows)
+        .execution_options(preserve_rowcount=True)
     )
     added = result.rowcount or 0  # type: ignore[attr-defined]
     if not added:
@@ -239,8 +241,7 @@ def statistics(*, db_session: Session, campaign: Campaign) -> CampaignStatistics
         .select_from(Opportunity)
         .outerjoin(
             OpportunityEntry,
-            (OpportunityEntry.opportunity_id == Opportunity.id)
-            & OpportunityEntry.active.is_(True),
+            (OpportunityEntry.opportunity_id == Opportunity.id) & OpportunityEntry.active.is_(True),
         )
         .where(Opportunity.campaign_no == campaign.no)
     ).one()

@@ -3,8 +3,9 @@
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Boolean, Integer, String, func, insert, literal, select, update
+from sqlalchemy import Boolean, Integer, String, Table, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor, stamp
@@ -21,7 +22,7 @@ from crm.setup.models import Salesperson
 
 log = logging.getLogger(__name__)
 
-ENTRIES = InteractionLogEntry.__table__
+ENTRIES = cast(Table, InteractionLogEntry.__table__)
 
 
 @dataclass
@@ -47,7 +48,9 @@ def log_segment(
     if segment.logged_segment_id is not None:
         raise Conflict(f"Segment {segment.no} is logged already.")
     if not segment.description.strip():
-        raise InvalidInput("A segment needs a description before it is logged.", field="description")
+        raise InvalidInput(
+            "A segment needs a description before it is logged.", field="description"
+        )
     code = template or segment.interaction_template
     if not code:
         raise InvalidInput(
@@ -204,7 +207,9 @@ def _insert_interactions(
         .where(*active(segment.id), Contact.privacy_blocked.is_(False))  # type: ignore[arg-type]
         .order_by(LINES.c.id)
     )
-    result = db_session.execute(insert(ENTRIES).from_select(list(values), rows))
+    result = db_session.execute(
+        insert(ENTRIES).from_select(list(values), rows).execution_options(preserve_rowcount=True)
+    )
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 
@@ -225,9 +230,7 @@ def _follow_up(db_session: Session, actor: Actor, segment: SegmentHeader) -> Seg
     rows = select(literal(follow.id), LINES.c.contact_id, LINES.c.company_id).where(
         *active(segment.id)  # type: ignore[arg-type]
     )
-    db_session.execute(
-        insert(LINES).from_select(["segment_id", "contact_id", "company_id"], rows)
-    )
+    db_session.execute(insert(LINES).from_select(["segment_id", "contact_id", "company_id"], rows))
     return follow
 
 

@@ -4,8 +4,9 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
+from sqlalchemy import Table, and_, delete, exists, func, insert, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from crm.audit import Actor, stamp
@@ -28,7 +29,7 @@ from crm.setup.service import get_salesperson_or_raise
 
 log = logging.getLogger(__name__)
 
-LINES = SegmentLine.__table__
+LINES = cast(Table, SegmentLine.__table__)
 
 
 @dataclass
@@ -199,6 +200,8 @@ def _add(db_session: Session, segment_id: int, action_no: int, criteria: crit.Cr
     stmt = insert(LINES).from_select(
         ["segment_id", "contact_id", "company_id", "added_by_action"], rows
     )
+    # SQLAlchemy keeps an INSERT's row count only when asked (psycopg would report -1).
+    stmt = stmt.execution_options(preserve_rowcount=True)
     return db_session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
 
 
@@ -352,14 +355,18 @@ def apply_mailing_group(
             field="group",
             hint=f"Mailing groups: {', '.join(known) or 'none yet'}.",
         )
-    member = ContactMailingGroup.__table__
+    member = cast(Table, ContactMailingGroup.__table__)
     has = exists().where(member.c.contact_id == LINES.c.contact_id, member.c.code == group.code)
     rows = (
         select(LINES.c.contact_id, literal(group.code))
         .where(and_(*active(segment.id)), ~has)  # type: ignore[arg-type]
         .distinct()
     )
-    result = db_session.execute(insert(member).from_select(["contact_id", "code"], rows))
+    result = db_session.execute(
+        insert(member)
+        .from_select(["contact_id", "code"], rows)
+        .execution_options(preserve_rowcount=True)
+    )
     log.info("Mailing group %s applied to segment %s by %s", group.code, segment.no, actor)
     return result.rowcount or 0  # type: ignore[attr-defined]
 
