@@ -11,7 +11,14 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import (
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    Undefined,
+    UndefinedError,
+    nodes,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from crm.campaigns.content import CONTACT_FIELDS
@@ -39,7 +46,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
-            if isinstance(right, int | float) and abs(right) > 64:
+            if isinstance(right, int | float) and abs(right) > 100:
                 raise SecurityError("exponent too large")
             return left**right
         size = _length(left) * (right if isinstance(right, int) else 1)
@@ -51,7 +58,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 def _printable(value: Any) -> Any:
     # A printed method or function would only show Python internals to the reader.
-    if callable(value):
+    if callable(value) and not isinstance(value, Undefined):
         raise SecurityError("a callable cannot be printed")
     return value
 
@@ -96,7 +103,7 @@ class SandboxRenderer:
             raise _refusal(name, error.lineno, error.message or "syntax error") from None
         except SecurityError as error:
             line = _template_line(error)
-            raise _refusal(name, line, "it tries to reach Python internals", str(error)) from None
+            raise _refusal(name, line, f"not allowed in a template: {error}") from None
         except UndefinedError as error:
             raise _refusal(name, _template_line(error), error.message or "undefined") from None
         except (TemplateError, TypeError, ValueError, ArithmeticError) as error:

@@ -152,7 +152,7 @@ def activate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
     person without one counts as itself). Rerunning replaces the group.
     """
     from_lines = (
-        select(distinct(LINES.c.company_id))
+        select(LINES.c.company_id)
         .join(SegmentHeader, SegmentHeader.id == LINES.c.segment_id)
         .where(
             SegmentHeader.campaign_no == campaign.no,
@@ -160,7 +160,7 @@ def activate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
             LINES.c.removed_by_action.is_(None),
         )
     )
-    from_entries = select(distinct(InteractionLogEntry.company_id)).where(
+    from_entries = select(InteractionLogEntry.company_id).where(
         InteractionLogEntry.campaign_no == campaign.no,
         InteractionLogEntry.campaign_target.is_(True),
         InteractionLogEntry.canceled.is_(False),

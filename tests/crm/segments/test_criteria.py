@@ -26,7 +26,10 @@ def segment(db_session, actor, world):
 def add(db_session, actor, segment, **options):
     criteria = crit.parse(db_session=db_session, options=options, today=TODAY)
     service.run_action(
-        db_session=db_session, actor=actor, segment=segment, action=crit.Action.ADD,
+        db_session=db_session,
+        actor=actor,
+        segment=segment,
+        action=crit.Action.ADD,
         criteria=criteria,
     )
     return service.contact_ids(db_session=db_session, segment=segment)
@@ -77,9 +80,7 @@ def test_related_companies_adds_the_companies_of_persons(db_session, actor, worl
     assert ids == world.ids("Ann", "Cat", "Acme", "Beta")
 
 
-def test_excluded_contacts_stay_out_unless_exclusion_is_ignored(
-    db_session, actor, world, segment
-):
+def test_excluded_contacts_stay_out_unless_exclusion_is_ignored(db_session, actor, world, segment):
     assert add(db_session, actor, segment, type="company") == world.ids("Acme", "Beta")
     ids = add(db_session, actor, segment, type="company", ignore_exclusion="yes")
     assert ids == world.ids("Acme", "Beta", "Gamma")
@@ -118,7 +119,5 @@ def test_criteria_round_trip_through_their_text(db_session, world):
     options = {"name": "Acme Corp", "type": "company", "relation": "cust", "expand": "yes"}
     criteria = crit.parse(db_session=db_session, options=options, today=TODAY)
     assert criteria.text() == "name='Acme Corp' type=company relation=CUST expand=yes"
-    again = crit.parse(
-        db_session=db_session, options=crit.split_text(criteria.text()), today=TODAY
-    )
+    again = crit.parse(db_session=db_session, options=crit.split_text(criteria.text()), today=TODAY)
     assert again == criteria

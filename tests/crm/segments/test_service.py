@@ -32,7 +32,10 @@ def segment(db_session, actor, world):
 def act(db_session, actor, segment, action, **options):
     criteria = crit.parse(db_session=db_session, options=options, today=TODAY)
     service.run_action(
-        db_session=db_session, actor=actor, segment=segment, action=crit.Action(action),
+        db_session=db_session,
+        actor=actor,
+        segment=segment,
+        action=crit.Action(action),
         criteria=criteria,
     )
     return service.contact_ids(db_session=db_session, segment=segment)
@@ -121,9 +124,7 @@ def test_saved_criteria_replay_in_order_on_another_segment(db_session, actor, wo
     assert len(service.contact_ids(db_session=db_session, segment=other)) == 6
 
 
-def test_saving_under_a_taken_code_or_without_actions_is_refused(
-    db_session, actor, world, segment
-):
+def test_saving_under_a_taken_code_or_without_actions_is_refused(db_session, actor, world, segment):
     with pytest.raises(InvalidInput):
         service.save_criteria(db_session=db_session, actor=actor, segment=segment, code="X")
     act(db_session, actor, segment, "add", type="person")
