@@ -3,7 +3,7 @@
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from crm.contacts.models import Contact
@@ -119,8 +119,10 @@ def team_tasks(*, db_session: Session, filters: Filters) -> Report:
     return Report("Team tasks", columns, rows, _task_chart("Tasks per team", rows, 1))
 
 
-def _active_entry() -> tuple[object, ...]:
-    return (OpportunityEntry.opportunity_id == Opportunity.id, OpportunityEntry.active.is_(True))
+def _active_entry() -> ColumnElement[bool]:
+    return and_(
+        OpportunityEntry.opportunity_id == Opportunity.id, OpportunityEntry.active.is_(True)
+    )
 
 
 def _opportunities(filters: Filters) -> Select:  # type: ignore[type-arg]
@@ -140,7 +142,7 @@ def _opportunities(filters: Filters) -> Select:  # type: ignore[type-arg]
             OpportunityEntry.estimated_close_date,
         )
         .join(Contact, Contact.id == Opportunity.contact_id)
-        .outerjoin(OpportunityEntry, *_active_entry())  # type: ignore[arg-type]
+        .outerjoin(OpportunityEntry, _active_entry())
     )
     if salesperson := filters.code("salesperson"):
         stmt = stmt.where(Opportunity.salesperson == salesperson)
