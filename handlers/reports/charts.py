@@ -111,10 +111,12 @@ def _pipeline(ax: Any, spec: ChartSpec) -> None:
             (x, count),
             ha="center",
             va="bottom",
-            fontsize=8,
+            fontsize=9,
+            weight="bold",
             color="#e76f51",
-            xytext=(0, 5),
+            xytext=(0, 9),
             textcoords="offset points",
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.9},
         )
     count_axis.set_ylabel("Opportunities", color="#e76f51")
     count_axis.set_ylim(0, max(spec.counts + [1]) * 1.25)
@@ -127,26 +129,39 @@ def _pipeline(ax: Any, spec: ChartSpec) -> None:
 
 def _funnel(ax: Any, spec: ChartSpec) -> None:
     values = next(iter(spec.series.values()))
-    top = max(values + [1.0])
-    positions = list(range(len(values)))[::-1]
-    for index, (y, value) in enumerate(zip(positions, values, strict=True)):
-        left = (top - value) / 2
-        ax.barh(y, value, left=left, height=0.75, color=PALETTE[index % len(PALETTE)])
-        share = f" · {100 * value / values[0]:.0f}%" if values[0] and index else ""
-        ax.text(
-            top / 2,
-            y,
-            f"{spec.categories[index]}: {_short(value)}{share}",
-            ha="center",
-            va="center",
-            fontsize=10,
-            color="white" if value > top * 0.3 else INK,
-            weight="bold",
-        )
+    top = max([*values, 1.0])
+    rows = list(range(len(values)))[::-1]
+    for index, (y, value) in enumerate(zip(rows, values, strict=True)):
+        ax.barh(y, value, left=(top - value) / 2, height=0.72, color=PALETTE[index % 7])
+        share = f"  ({100 * value / values[0]:.0f}%)" if values[0] and index else ""
+        text = f"{_short(value)}{share}"
+        if value > top * 0.35:
+            ax.text(
+                top / 2,
+                y,
+                text,
+                ha="center",
+                va="center",
+                fontsize=10,
+                color="white",
+                weight="bold",
+            )
+        else:
+            ax.text(
+                (top + value) / 2 + top * 0.02,
+                y,
+                text,
+                ha="left",
+                va="center",
+                fontsize=10,
+                color=INK,
+                weight="bold",
+            )
     ax.set_xlim(0, top)
-    ax.set_yticks([])
+    ax.set_yticks(rows, spec.categories, fontsize=10)
     ax.set_xticks([])
     ax.grid(False)
+    ax.tick_params(axis="y", length=0)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
 
@@ -163,7 +178,8 @@ def _ha(spec: ChartSpec) -> str:
 def _short(value: float) -> str:
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= limit:
-            return f"{value / limit:.1f}{suffix}"
+            shown = value / limit
+            return f"{shown:.0f}{suffix}" if shown == int(shown) else f"{shown:.1f}{suffix}"
     return f"{value:.0f}"
 
 
