@@ -27,7 +27,13 @@ def draw(spec: ChartSpec, path: Path) -> None:
         else:
             _bars(ax, spec)
         ax.set_title(spec.title, loc="left", fontsize=13, color=INK, pad=14, weight="bold")
-        fig.tight_layout()
+        # Fixed margins: tight_layout would draw the whole figure once more just to measure it.
+        fig.subplots_adjust(
+            left=0.2 if spec.kind == "funnel" else 0.1,
+            right=0.9 if spec.kind == "pipeline" else 0.97,
+            top=0.87,
+            bottom=0.24 if _rotation(spec) else 0.1,
+        )
         fig.savefig(path, format="png")
     finally:
         plt.close(fig)
@@ -73,6 +79,7 @@ def _bars(ax: Any, spec: ChartSpec) -> None:
             xs = [p - 0.4 + width * (index + 0.5) for p in positions]
             ax.bar(xs, values, width, label=_label(name), color=_color(spec, name, index))
     if spec.stacked:
+        ax.set_ylim(0, max([*bottoms, 1.0]) * 1.12)  # room for the totals above the bars
         for x, total in zip(positions, bottoms, strict=True):
             if total:
                 ax.annotate(
