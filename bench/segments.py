@@ -445,7 +445,8 @@ def _bench_log(engine: Engine) -> list[str]:
 
 
 def _bench_pipeline(engine: Engine) -> list[str]:
-    times: list[float] = []
+    total: list[float] = []
+    query: list[float] = []
     with tempfile.TemporaryDirectory() as folder:
         for run in range(RUNS):
             with _session(engine) as session:
@@ -453,15 +454,17 @@ def _bench_pipeline(engine: Engine) -> list[str]:
                 report = report_service.run(
                     db_session=session, name="pipeline", filters={"cycle": "STD"}, today=TODAY
                 )
+                query.append(time.perf_counter() - started)
                 assert report.chart is not None
                 draw(report.chart, Path(folder) / f"pipeline-{run}.png")
-                times.append(time.perf_counter() - started)
+                total.append(time.perf_counter() - started)
                 session.rollback()
     opps = sum(int(row[2]) for row in report.rows)
     return [
-        f"pipeline chart (query + PNG) over {OPPORTUNITIES:,} opportunities ({opps:,} open), "
-        f"median of {RUNS}: {statistics.median(times) * 1000:.0f} ms   "
-        f"(first run {times[0] * 1000:.0f} ms, aim < 1 s)"
+        f"pipeline chart over {OPPORTUNITIES:,} opportunities ({opps:,} open), median of "
+        f"{RUNS}: {statistics.median(total) * 1000:.0f} ms (query "
+        f"{statistics.median(query) * 1000:.0f} ms + PNG drawing; first run "
+        f"{total[0] * 1000:.0f} ms with the matplotlib import; aim < 1 s)"
     ]
 
 

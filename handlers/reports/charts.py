@@ -34,7 +34,8 @@ def draw(spec: ChartSpec, path: Path) -> None:
             top=0.87,
             bottom=0.24 if _rotation(spec) else 0.1,
         )
-        fig.savefig(path, format="png")
+        # Light compression: the file is a little bigger, the encoding several times faster.
+        fig.savefig(path, format="png", pil_kwargs={"compress_level": 1})
     finally:
         plt.close(fig)
 

@@ -9,6 +9,8 @@ from handlers.reports.render import table, write_chart, write_csv
 from handlers.views import Table, View
 
 FORMATS = ("table", "csv", "png")
+# Reports that exist to be looked at rather than read.
+CHART_FIRST = frozenset({"pipeline", "opportunity-chart", "win-loss", "funnel"})
 
 
 def report(context: Context, args: Args) -> View:
@@ -47,7 +49,3 @@ def report(context: Context, args: Args) -> View:
             return table(data, context)
         return write_chart(data, context, spec.name)
     return table(data, context)
-
-
-# Reports that exist to be looked at rather than read.
-CHART_FIRST = frozenset({"pipeline", "opportunity-chart", "win-loss", "funnel"})
