@@ -16,7 +16,7 @@ from crm.interactions.models import InteractionLogEntry
 from crm.numbering import next_number
 from crm.opportunities.models import Opportunity, OpportunityEntry
 from crm.segments.models import SegmentHeader
-from crm.segments.service import LINES
+from crm.segments.service import LINES, rowcount
 from crm.setup.service import get_salesperson_or_raise
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def activate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
         .from_select(["campaign_no", "contact_id", "type"], rows)
         .execution_options(preserve_rowcount=True)
     )
-    added = result.rowcount or 0  # type: ignore[attr-defined]
+    added = rowcount(result)
     if not added:
         raise InvalidInput(
             f"Campaign {campaign.no} has no targets to activate.",
@@ -198,7 +198,7 @@ def deactivate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
     )
     stamp(campaign, actor)
     log.info("Campaign %s deactivated by %s", campaign.no, actor)
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def target_count(*, db_session: Session, campaign: Campaign) -> int:

@@ -43,7 +43,7 @@ def _interactions(column: Any) -> tuple[ScalarSelect[int], ScalarSelect[Any]]:
     return count, last.scalar_subquery()
 
 
-def _filtered(stmt: Select, filters: Filters) -> Select:  # type: ignore[type-arg]
+def _filtered(stmt: "Select[*tuple[Any, ...]]", filters: Filters) -> "Select[*tuple[Any, ...]]":
     if salesperson := filters.code("salesperson"):
         stmt = stmt.where(Contact.salesperson == salesperson)
     if territory := filters.code("territory"):
@@ -136,15 +136,15 @@ def person_summary(*, db_session: Session, filters: Filters) -> Report:
     return Report("Person summary", columns, rows)
 
 
-def _top_chart(title: str, rows: list[list[object]], *, name: int, value: int) -> ChartSpec | None:
-    ranked = sorted(rows, key=lambda row: -int(row[value] or 0))[:15]  # type: ignore[call-overload]
+def _top_chart(title: str, rows: list[list[Any]], *, name: int, value: int) -> ChartSpec | None:
+    ranked = sorted(rows, key=lambda row: -int(row[value] or 0))[:15]
     if not ranked:
         return None
     return ChartSpec(
         kind="bar",
         title=title,
         categories=[str(row[name]) for row in ranked],
-        series={"Interactions": [float(row[value] or 0) for row in ranked]},  # type: ignore[arg-type]
+        series={"Interactions": [float(row[value] or 0) for row in ranked]},
     )
 
 

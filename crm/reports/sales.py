@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -37,7 +38,7 @@ TASK_COLORS = {
 }
 
 
-def _tasks(filters: Filters) -> Select:  # type: ignore[type-arg]
+def _tasks(filters: Filters) -> "Select[*tuple[Any, ...]]":
     stmt = (
         select(
             Task.salesperson,
@@ -62,7 +63,7 @@ def _tasks(filters: Filters) -> Select:  # type: ignore[type-arg]
     return stmt
 
 
-def _task_chart(title: str, rows: list[list[object]], group: int) -> ChartSpec | None:
+def _task_chart(title: str, rows: list[list[Any]], group: int) -> ChartSpec | None:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         counts[str(row[group] or "(none)")][str(row[6])] += 1
@@ -125,7 +126,7 @@ def _active_entry() -> ColumnElement[bool]:
     )
 
 
-def _opportunities(filters: Filters) -> Select:  # type: ignore[type-arg]
+def _opportunities(filters: Filters) -> "Select[*tuple[Any, ...]]":
     stmt = (
         select(
             Opportunity.no,
@@ -213,13 +214,13 @@ def salesperson_opportunities(*, db_session: Session, filters: Filters) -> Repor
     )
 
 
-def _status_chart(title: str, rows: list[list[object]], *, value: int) -> ChartSpec | None:
+def _status_chart(title: str, rows: list[list[Any]], *, value: int) -> ChartSpec | None:
     people = sorted({str(row[0]) for row in rows})
     if not people:
         return None
     series = {status: [0.0] * len(people) for status in STATUSES}
     for row in rows:
-        series[str(row[1])][people.index(str(row[0]))] += float(row[value] or 0)  # type: ignore[arg-type]
+        series[str(row[1])][people.index(str(row[0]))] += float(row[value] or 0)
     series = {key: values for key, values in series.items() if any(values)}
     label = "Opportunities" if value == 2 else "Estimated value"
     return ChartSpec(
@@ -266,7 +267,7 @@ def opportunity_details(*, db_session: Session, filters: Filters) -> Report:
         .where(OpportunityEntry.opportunity_id == opp.id)
         .order_by(OpportunityEntry.id)
     )
-    rows: list[list[object]] = [["entry", *row] for row in db_session.execute(entries)]
+    rows: list[list[Any]] = [["entry", *row] for row in db_session.execute(entries)]
     tasks = (
         select(Task.due_date, Task.no, Task.description, Task.status, Task.salesperson)
         .where(Task.opportunity_id == opp.id, Task.canceled.is_(False))
@@ -341,7 +342,7 @@ def _per_stage(
 
 def sales_cycle_analysis(*, db_session: Session, filters: Filters) -> Report:
     """Per sales cycle and stage: open opportunities, estimated and current values."""
-    rows: list[list[object]] = [list(row) for row in _per_stage(db_session, filters.code("cycle"))]
+    rows: list[list[Any]] = [list(row) for row in _per_stage(db_session, filters.code("cycle"))]
     columns = ["Cycle", "Stage", "Opportunities", "Estimated", "Current value"]
     return Report("Sales cycle analysis", columns, rows)
 
@@ -360,7 +361,7 @@ def pipeline(*, db_session: Session, filters: Filters) -> Report:
         cycle = codes[0]
     stages = _stages(db_session, cycle)
     found = {stage: (n, est, cur) for _, stage, n, est, cur in _per_stage(db_session, cycle)}
-    rows: list[list[object]] = []
+    rows: list[list[Any]] = []
     for stage, description in stages:
         count, estimated, current = found.get(stage, (0, Decimal(0), Decimal(0)))
         rows.append([stage, description, count, estimated, current])
@@ -369,11 +370,11 @@ def pipeline(*, db_session: Session, filters: Filters) -> Report:
         title=f"Pipeline · {cycle}",
         categories=[f"{stage}. {description}" for stage, description in stages],
         series={
-            "Estimated value": [float(row[3]) for row in rows],  # type: ignore[arg-type]
-            "Current value": [float(row[4]) for row in rows],  # type: ignore[arg-type]
+            "Estimated value": [float(row[3]) for row in rows],
+            "Current value": [float(row[4]) for row in rows],
         },
         value_label="Value",
-        counts=[int(row[2]) for row in rows],  # type: ignore[call-overload]
+        counts=[int(row[2]) for row in rows],
         colors={"Estimated value": "#3a7ca5", "Current value": "#2a9d8f"},
     )
     columns = ["Stage", "Description", "Opportunities", "Estimated", "Current value"]
@@ -401,7 +402,7 @@ def win_loss(*, db_session: Session, filters: Filters) -> Report:
         stmt = stmt.where(OpportunityEntry.date_closed >= start)
     if end := filters.date("to"):
         stmt = stmt.where(OpportunityEntry.date_closed <= end)
-    rows = [list(row) for row in db_session.execute(stmt)]
+    rows: list[list[Any]] = [list(row) for row in db_session.execute(stmt)]
     chart = None
     if rows:
         labels = [f"{row[0]} · {row[1]}" if row[1] else str(row[0]) for row in rows]
@@ -410,8 +411,8 @@ def win_loss(*, db_session: Session, filters: Filters) -> Report:
             "Won and lost by close code",
             labels,
             {
-                "won": [float(row[3]) if row[2] == "won" else 0.0 for row in rows],  # type: ignore[arg-type]
-                "lost": [float(row[3]) if row[2] == "lost" else 0.0 for row in rows],  # type: ignore[arg-type]
+                "won": [float(row[3]) if row[2] == "won" else 0.0 for row in rows],
+                "lost": [float(row[3]) if row[2] == "lost" else 0.0 for row in rows],
             },
             stacked=True,
             value_label="Opportunities",

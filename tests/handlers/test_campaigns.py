@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor, Channel
+from crm.campaigns.models import CampaignEntry
 from handlers.context import Context
 from handlers.dispatch import Status, execute
 from handlers.views import Card, Message, Table
@@ -44,7 +46,7 @@ def ok(run, command):
     return result.view
 
 
-def test_campaign_from_creation_to_audience(run, world):
+def test_campaign_from_creation_to_audience(run, world, db_session):
     created = ok(run, 'campaign new "Spring fair" start=2026-03-01 end=2026-03-31 status=1-plan')
     assert created.data["no"] == "CP0001"
     ok(run, 'segment new "Fair invitation" template=MAIL')
@@ -70,7 +72,8 @@ def test_campaign_from_creation_to_audience(run, world):
     ok(run, "segment log SM00001")
     stats = ok(run, "campaign stats CP0001")
     assert ["Targets contacted", "5"] in stats.rows
-    ok(run, "campaign cancel-entry 1")
+    entry = db_session.scalars(select(CampaignEntry.id)).one()
+    ok(run, f"campaign cancel-entry {entry}")
     assert ["Interactions", "0"] in ok(run, "campaign stats CP0001").rows
 
 
