@@ -212,7 +212,9 @@ def condition(criteria: Criteria, c: Target) -> ColumnElement[bool]:
     if values := f.get("no"):
         parts.append(c.no.in_(values))
     if values := f.get("name"):
-        parts.append(or_(*(c.search_name.contains(value.upper()) for value in values)))
+        parts.append(
+            or_(*(c.search_name.contains(value.upper(), autoescape=True) for value in values))
+        )
     if values := f.get("type"):
         parts.append(c.type.in_(values))
     if values := f.get("salesperson"):

@@ -122,6 +122,12 @@ def log_segment(
 
 def _check_salespeople(db_session: Session, segment: SegmentHeader) -> None:
     if segment.salesperson:
+        own = db_session.get(Salesperson, segment.salesperson)
+        if own is None or own.blocked:
+            raise InvalidInput(
+                f"Salesperson {segment.salesperson} of segment {segment.no} is blocked.",
+                field="salesperson",
+            )
         return
     stmt = (
         select(Contact.no)

@@ -74,3 +74,10 @@ def test_bad_report_input_is_refused(run, world, command, words):
     assert result.status == Status.REFUSED
     assert isinstance(result.view, Message)
     assert words in result.view.text + (result.view.hint or "")
+
+
+def test_csv_cells_cannot_start_a_spreadsheet_formula(run, world, db_session):
+    world["Acme"].name = "=HYPERLINK(1)"
+    db_session.commit()
+    exported = run("report contacts type=company format=csv").view
+    assert "'=HYPERLINK(1)" in exported.path.read_text(encoding="utf-8")

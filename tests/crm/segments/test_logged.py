@@ -12,6 +12,7 @@ from crm.interactions.models import InteractionLogEntry
 from crm.segments import criteria as crit
 from crm.segments import logged as logged_service
 from crm.segments import service
+from crm.setup.models import Salesperson
 from tests.crm.segments.world import build
 
 TODAY = dt.date(2026, 6, 1)
@@ -156,3 +157,18 @@ def test_cancel_cascades_to_interactions_and_campaign_entries(db_session, actor,
     assert found.id == logged.id and found.canceled
     count = db_session.scalar(select(func.count()).select_from(InteractionLogEntry))
     assert count == 3 + 2  # nothing deleted: cancel is soft
+
+
+def test_a_blocked_salesperson_cannot_log(db_session, actor, world):
+    segment = segment_of(db_session, actor, type="company")
+    db_session.get(Salesperson, "SAM").blocked = True
+    with pytest.raises(InvalidInput) as refused:
+        logged_service.log_segment(
+            db_session=db_session, actor=actor, segment=segment, template="MEET"
+        )
+    assert refused.value.field == "salesperson"
+    segment.salesperson = None  # then each line needs its contact's own, unblocked, salesperson
+    with pytest.raises(InvalidInput, match="CT000001"):
+        logged_service.log_segment(
+            db_session=db_session, actor=actor, segment=segment, template="MEET"
+        )
