@@ -64,7 +64,7 @@ def list_segments(context: Context, args: Args) -> View:
             segment.description,
             str(lines),
             segment.campaign_no or "",
-            "logged" if segment.logged_segment_id else "open",
+            f"logged ({segment.logged_segment_id})" if segment.logged_segment_id else "open",
         ]
         for segment, lines in found
     ]

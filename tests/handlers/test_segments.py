@@ -96,3 +96,11 @@ def test_export_and_mailing_group(run, world, tmp_path):
     assert [row[2] for row in rows[1:]] == ["Ann", "Cat"]
     table = ok(run, "report segment segment=SM00001")
     assert isinstance(table, Table) and table.total == 2
+
+
+def test_dotted_criteria_keys_pass_through_the_grammar(run, world):
+    ok(run, 'segment new "Met lately"')
+    added = ok(run, "segment add SM00001 interaction.template=MEET interaction.from=2026-01-01")
+    assert added.data["contacts"] == 1
+    added = ok(run, "segment add SM00001 opp.status=won task.type=meeting")
+    assert added.data["changed"] == 0
