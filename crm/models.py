@@ -1,10 +1,21 @@
 """Every mapped table, imported once so that the metadata (and Alembic) sees them all."""
 
+from crm.campaigns import models as campaigns
 from crm.contacts import models as contacts
 from crm.interactions import models as interactions
 from crm.numbering import NumberSeries
 from crm.opportunities import models as opportunities
+from crm.segments import models as segments
 from crm.setup import models as setup
 from crm.tasks import models as tasks
 
-__all__ = ["NumberSeries", "contacts", "interactions", "opportunities", "setup", "tasks"]
+__all__ = [
+    "NumberSeries",
+    "campaigns",
+    "contacts",
+    "interactions",
+    "opportunities",
+    "segments",
+    "setup",
+    "tasks",
+]
