@@ -655,7 +655,7 @@ def list_opportunities(*, db_session: Session, where: OpportunityFilter) -> Oppo
         stmt = stmt.where(column == where.contact.id)
     total = db_session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     stmt = stmt.order_by(Opportunity.id.desc()).offset(where.offset).limit(where.limit)
-    rows = [OpportunityRow(opp, entry) for opp, entry in db_session.execute(stmt).tuples()]
+    rows = [OpportunityRow(opp, entry) for opp, entry in db_session.execute(stmt)]
     return OpportunityPage(rows, total)
 
 
