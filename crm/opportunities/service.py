@@ -29,7 +29,7 @@ from crm.opportunities.models import (
 )
 from crm.opportunities.setup import get_close_code_or_raise, get_cycle_or_raise, stages
 from crm.setup.service import get_marketing_setup, get_salesperson
-from crm.tasks.models import Task
+from crm.tasks.models import SystemTaskType, Task
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +159,39 @@ def entries(*, db_session: Session, opportunity: Opportunity) -> list[Opportunit
     """Return the opportunity's entry history, oldest first."""
     stmt = select(OpportunityEntry).where(OpportunityEntry.opportunity_id == opportunity.id)
     return list(db_session.scalars(stmt.order_by(OpportunityEntry.id)))
+
+
+@dataclass
+class OpportunityDetails:
+    """Everything an opportunity's card shows."""
+
+    opportunity: Opportunity
+    contact: Contact
+    cycle: SalesCycle
+    active: OpportunityEntry | None
+    history: list[OpportunityEntry]
+    stage_names: dict[int, str]
+    open_tasks: list[Task]
+
+
+def details(*, db_session: Session, opportunity: Opportunity) -> OpportunityDetails:
+    """Return an opportunity with its contact, entry history and open tasks."""
+    contact = db_session.get(Contact, opportunity.contact_id)
+    assert contact is not None
+    history = entries(db_session=db_session, opportunity=opportunity)
+    active = next((entry for entry in history if entry.active), None)
+    cycle = get_cycle_or_raise(db_session=db_session, code=opportunity.sales_cycle)
+    names = {s.stage: s.description for s in stages(db_session=db_session, cycle=cycle.code)}
+    tasks = db_session.scalars(
+        select(Task)
+        .where(
+            Task.opportunity_id == opportunity.id,
+            Task.closed.is_(False),
+            Task.system_type == SystemTaskType.ORGANIZER.value,
+        )
+        .order_by(Task.due_date, Task.id)
+    )
+    return OpportunityDetails(opportunity, contact, cycle, active, history, names, list(tasks))
 
 
 def create(
@@ -691,9 +724,12 @@ class CycleStatistics:
         return sum((stage.calcd_current_value for stage in self.stages), ZERO)
 
 
-def statistics(*, db_session: Session, cycle: str) -> CycleStatistics:
-    """Return a sales cycle's figures per stage, as Business Central's cycle statistics."""
-    owner = get_cycle_or_raise(db_session=db_session, code=cycle)
+def statistics(*, db_session: Session, cycle: str | None = None) -> CycleStatistics:
+    """Return a sales cycle's figures per stage (the default cycle when none is named)."""
+    code = cycle or get_marketing_setup(db_session=db_session).default_sales_cycle
+    if not code:
+        raise InvalidInput("Name a sales cycle.", field="cycle", hint="`setup cycle list`.")
+    owner = get_cycle_or_raise(db_session=db_session, code=code)
     entry = OpportunityEntry
     closing = (ActionTaken.WON.value, ActionTaken.LOST.value)
     rows = {

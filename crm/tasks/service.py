@@ -63,6 +63,7 @@ class TaskClose:
     next_task: Task | None = None
     interaction: InteractionLogEntry | None = None
     suggested_template: str | None = None  # offer to log this when nothing was logged
+    contact: Contact | None = None
 
 
 @dataclass
@@ -310,7 +311,8 @@ def close(
             item.closed_at = utcnow()
             item.completed_by = doer
             stamp(item, actor)
-    result = TaskClose(task)
+    contact = db_session.get(Contact, task.contact_id) if task.contact_id else None
+    result = TaskClose(task, contact=contact)
     if log_template:
         result.interaction = _log(db_session, actor, task, log_template, doer)
     else:
