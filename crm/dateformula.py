@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from crm.errors import InvalidInput
 
-TERM = re.compile(r"([+-]?)(C|\d*)([DWMQY])")
+TERM = re.compile(r"([+-]?)(C|\d+)([DWMQY])")
 HINT = (
     "Write terms such as 2D (days), 1W (weeks), 1M (months), 1Q, 1Y, or CM for the end of "
     "the current month (CW, CQ, CY likewise); combine them: 1M+CM, +1W+2D."
@@ -35,7 +35,7 @@ def parse(text: str, *, field: str = "formula") -> tuple[Term, ...]:
         if match is None or (terms and not match.group(1)):
             raise InvalidInput(f"'{text}' is not a date formula.", field=field, hint=HINT)
         sign, amount, unit = match.groups()
-        count = None if amount == "C" else int(amount or "1")
+        count = None if amount == "C" else int(amount)
         terms.append(Term(-1 if sign == "-" else 1, count, unit))
         position = match.end()
     return tuple(terms)

@@ -304,6 +304,13 @@ def close(
             hint="Run as that salesperson (--as), or ask them to close it.",
         )
     day = today or utcnow().date()
+    contact = db_session.get(Contact, task.contact_id) if task.contact_id else None
+    result = TaskClose(task, contact=contact)
+    # Log first: a refused interaction (a privacy block, say) leaves the task untouched.
+    if log_template:
+        result.interaction = _log(db_session, actor, task, log_template, doer)
+    else:
+        result.suggested_template = _suggested_template(db_session, task)
     for item in _group(db_session, task):
         if not item.closed:
             item.status = TaskStatus.COMPLETED.value
@@ -311,12 +318,6 @@ def close(
             item.closed_at = utcnow()
             item.completed_by = doer
             stamp(item, actor)
-    contact = db_session.get(Contact, task.contact_id) if task.contact_id else None
-    result = TaskClose(task, contact=contact)
-    if log_template:
-        result.interaction = _log(db_session, actor, task, log_template, doer)
-    else:
-        result.suggested_template = _suggested_template(db_session, task)
     if task.recurring and task.recurring_interval:
         result.next_task = _recur(db_session, actor, _organizer(db_session, task), day)
     db_session.flush()
