@@ -110,7 +110,7 @@ def load_activities(
     *, db_session: Session, actor: Actor, rng: random.Random, today: dt.date
 ) -> None:
     """Create the activity setup and, for the contacts and salespeople there are, history."""
-    _setup(db_session)
+    load_setup(db_session=db_session)
     salespeople = list(
         db_session.scalars(
             select(Salesperson.code).where(Salesperson.blocked.is_(False)).order_by("code")
@@ -130,7 +130,8 @@ def load_activities(
     log.info("Demo activities: %d interactions, %d opportunities, %d tasks", logged, deals, todo)
 
 
-def _setup(db_session: Session) -> None:
+def load_setup(*, db_session: Session) -> None:
+    """Create the interaction templates, cycles, close codes and activities the demo uses."""
     for code, description in GROUPS.items():
         if db_session.get(InteractionGroup, code) is None:
             interaction_setup.create_group(

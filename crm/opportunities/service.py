@@ -4,7 +4,6 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from crm.db import utcnow
 from crm.errors import Ambiguous, Choice, Conflict, InvalidInput, NotFound
 from crm.interactions.models import InteractionLogEntry
 from crm.numbering import next_number
+from crm.opportunities import moves
 from crm.opportunities.estimates import estimate
 from crm.opportunities.models import (
     ActionTaken,
@@ -25,8 +25,11 @@ from crm.opportunities.models import (
     OpportunityStatus,
     Priority,
     SalesCycle,
-    SalesCycleStage,
 )
+
+# Re-exported: fronts build their updates from the service module alone.
+from crm.opportunities.moves import OpportunityUpdate as OpportunityUpdate
+from crm.opportunities.moves import UpdateAction as UpdateAction
 from crm.opportunities.setup import get_close_code_or_raise, get_cycle_or_raise, stages
 from crm.setup.service import get_marketing_setup, get_salesperson
 from crm.tasks.models import SystemTaskType, Task
@@ -36,17 +39,6 @@ log = logging.getLogger(__name__)
 HUNDRED = Decimal("100")
 ZERO = Decimal("0")
 CHOICES_SHOWN = 8
-
-
-class UpdateAction(StrEnum):
-    """How an update moves an opportunity (Business Central's Update Opportunity guide)."""
-
-    FIRST = "first"
-    NEXT = "next"
-    PREVIOUS = "previous"
-    SKIP = "skip"
-    UPDATE = "update"
-    JUMP = "jump"
 
 
 @dataclass
@@ -67,17 +59,6 @@ class OpportunityCreate:
     campaign_no: str | None = None
     segment_no: str | None = None
     creation_date: dt.date | None = None
-
-
-@dataclass
-class OpportunityUpdate:
-    """New estimates for an update action; None keeps the current figure or the stage's."""
-
-    estimated_value: Decimal | None = None
-    chances_pct: Decimal | None = None
-    estimated_close_date: dt.date | None = None
-    date_of_change: dt.date | None = None
-    stage: int | None = None  # the target of jump, or of skip when not the farthest stage
 
 
 @dataclass
@@ -339,7 +320,7 @@ def update(
     current = active_entry(db_session=db_session, opportunity=opportunity)
     cycle = get_cycle_or_raise(db_session=db_session, code=opportunity.sales_cycle)
     all_stages = stages(db_session=db_session, cycle=cycle.code)
-    target = _target_stage(action, current, all_stages, data.stage)
+    target = moves.target_stage(action, current, all_stages, data.stage)
     stage_change = action is not UpdateAction.UPDATE
 
     date = data.date_of_change or today or utcnow().date()
@@ -349,8 +330,8 @@ def update(
             field="date",
             hint="Changes are recorded in order; give a date on or after the last one.",
         )
-    value = _value(data, current)
-    chances = _chances(action, data, current, target)
+    value = moves.estimated_value(data, current)
+    chances = moves.chances(action, data, current, target)
     close = data.estimated_close_date or (current.estimated_close_date if current else None)
     if (close is None or close == date) and target.date_formula:
         close = dateformula.apply(target.date_formula, date, field="close")
@@ -374,7 +355,7 @@ def update(
     )
     entry = _insert_entry(db_session, opportunity, current, date)
     entry.stage = target.stage
-    entry.action_taken = _action_taken(action).value
+    entry.action_taken = moves.action_taken(action).value
     entry.estimated_value = value
     entry.chances_pct = figures.chances_pct
     entry.completed_pct = figures.completed_pct
@@ -412,142 +393,6 @@ def _check_open(opportunity: Opportunity) -> None:
             f"Opportunity {opportunity.no} is closed ({opportunity.status}); it cannot change.",
             hint="Open a new opportunity for new business.",
         )
-
-
-def _target_stage(
-    action: UpdateAction,
-    current: OpportunityEntry | None,
-    all_stages: list[SalesCycleStage],
-    wanted: int | None,
-) -> SalesCycleStage:
-    if action is UpdateAction.FIRST:
-        if current is not None:
-            raise Conflict(
-                "The opportunity is past its first stage already.",
-                hint="Use `opp next`, `opp update` or `opp jump`.",
-            )
-        return all_stages[0]
-    if current is None:
-        raise Conflict(
-            "The opportunity has not started.", hint="Activate its first stage with `opp first`."
-        )
-    numbers = [stage.stage for stage in all_stages]
-    if current.stage not in numbers:
-        raise Conflict(f"Stage {current.stage} no longer exists in the cycle.")
-    index = numbers.index(current.stage)
-    if action is UpdateAction.UPDATE:
-        return all_stages[index]
-    if action is UpdateAction.NEXT:
-        if index + 1 >= len(all_stages):
-            raise Conflict(
-                f"Stage {current.stage} is the last stage of the cycle.",
-                hint="Close the opportunity with `opp win` or `opp lose`.",
-            )
-        return all_stages[index + 1]
-    if action is UpdateAction.PREVIOUS:
-        if index == 0:
-            raise Conflict(f"Stage {current.stage} is the first stage; there is no previous one.")
-        return all_stages[index - 1]
-    if action is UpdateAction.JUMP:
-        return _jump_target(all_stages, numbers, index, wanted)
-    return _skip_target(all_stages, index, wanted)
-
-
-def _jump_target(
-    all_stages: list[SalesCycleStage], numbers: list[int], index: int, wanted: int | None
-) -> SalesCycleStage:
-    if wanted is None or wanted not in numbers:
-        raise InvalidInput(
-            f"Name the stage to jump back to: one of {', '.join(map(str, numbers[:index]))}.",
-            field="stage",
-        )
-    if numbers.index(wanted) >= index:
-        raise InvalidInput(
-            f"Jump goes back only: stage {wanted} is not before stage {numbers[index]}.",
-            field="stage",
-            hint="Use `opp next` or `opp skip` to move forward.",
-        )
-    return all_stages[numbers.index(wanted)]
-
-
-def _skip_target(
-    all_stages: list[SalesCycleStage], index: int, wanted: int | None
-) -> SalesCycleStage:
-    # Skip passes over stages with Allow Skip; the chain stops at the first one without it.
-    position = index + 1
-    if position >= len(all_stages):
-        raise Conflict("The opportunity is at the last stage; there is nothing to skip.")
-    if not all_stages[position].allow_skip:
-        stage = all_stages[position]
-        raise InvalidInput(
-            f"Stage {stage.stage} {stage.description} may not be skipped.",
-            field="stage",
-            hint="Move to it with `opp next`.",
-        )
-    while position + 1 < len(all_stages) and all_stages[position].allow_skip:
-        if wanted is not None and all_stages[position].stage >= wanted:
-            break
-        position += 1
-    target = all_stages[position]
-    if wanted is not None and target.stage != wanted:
-        raise InvalidInput(
-            f"Stage {wanted} cannot be reached by skipping; the chain stops at {target.stage}.",
-            field="stage",
-        )
-    return target
-
-
-def _value(data: OpportunityUpdate, current: OpportunityEntry | None) -> Decimal:
-    value = data.estimated_value
-    if value is None and current is not None:
-        value = current.estimated_value
-    if value is None or value <= ZERO:
-        raise InvalidInput(
-            "The estimated value must be above zero.",
-            field="value",
-            hint="Add value=<amount>, for example value=20k.",
-        )
-    return value
-
-
-def _chances(
-    action: UpdateAction,
-    data: OpportunityUpdate,
-    current: OpportunityEntry | None,
-    target: SalesCycleStage,
-) -> Decimal:
-    if action in (UpdateAction.SKIP, UpdateAction.JUMP):
-        # Business Central resets the chances to the stage's after a skip or a jump.
-        if data.chances_pct is not None:
-            raise InvalidInput(
-                "Skip and jump take the chances of the stage they land on.",
-                field="chances",
-                hint="Change them afterwards with `opp update <opp> chances=...`.",
-            )
-        chances = target.chances_pct
-    elif data.chances_pct is not None:
-        chances = data.chances_pct
-    elif action is UpdateAction.UPDATE and current is not None:
-        chances = current.chances_pct
-    else:
-        chances = target.chances_pct
-    if chances <= ZERO or chances > HUNDRED:
-        raise InvalidInput(
-            f"The chances of success must be above 0 and at most 100, not {chances}.",
-            field="chances",
-            hint="Add chances=<percent>, or give the stage a chances %.",
-        )
-    return chances
-
-
-def _action_taken(action: UpdateAction) -> ActionTaken:
-    if action is UpdateAction.UPDATE:
-        return ActionTaken.UPDATED
-    if action is UpdateAction.PREVIOUS:
-        return ActionTaken.PREVIOUS
-    if action is UpdateAction.JUMP:
-        return ActionTaken.JUMPED
-    return ActionTaken.NEXT
 
 
 def _insert_entry(

@@ -74,7 +74,7 @@ def test_opp_new_with_interaction(run, db_session, data):
         ("opp update {no} value=0", "value"),
         ("opp update {no} chances=0", "chances"),
         ("opp update {no} close=+1d date=+2d", "close"),
-        ("opp skip {no}", "stage"),
+        ("opp skip {no}", None),
         ("opp win {no} code=price_l", "code"),
         ("opp update {no} value=lots", "value"),
         ("opp jump {no} 4", "stage"),
