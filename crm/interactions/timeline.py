@@ -3,17 +3,20 @@
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import BindParameter, Select, bindparam, case, func, select
+from sqlalchemy.orm import Session
 
 from crm.contacts.models import Contact
-from crm.interactions.models import InteractionLogEntry
-from crm.interactions.service import InteractionStatistics, statistics
+from crm.interactions.models import InitiatedBy, InteractionLogEntry
+from crm.interactions.service import InteractionStatistics
 from crm.opportunities.models import Opportunity, OpportunityEntry, OpportunityStatus
 from crm.tasks.models import SystemTaskType, Task
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -61,70 +64,153 @@ def overview(
     *, db_session: Session, contact: Contact, limit: int = 15, offset: int = 0
 ) -> ContactOverview:
     """Return a contact's timeline page and statistics, for its card."""
-    return ContactOverview(
-        contact,
-        timeline(db_session=db_session, contact=contact, limit=limit, offset=offset),
-        contact_statistics(db_session=db_session, contact=contact),
-    )
+    figures, total = _figures(db_session, contact)
+    items = _page(db_session, contact, limit, offset)
+    return ContactOverview(contact, Timeline(items, total, offset, limit), figures)
 
 
 def timeline(
     *, db_session: Session, contact: Contact, limit: int = 15, offset: int = 0
 ) -> Timeline:
     """Return one page of a contact's interactions, opportunities and tasks, newest first."""
+    _, total = _figures(db_session, contact)
+    return Timeline(_page(db_session, contact, limit, offset), total, offset, limit)
+
+
+def contact_statistics(*, db_session: Session, contact: Contact) -> ContactStatistics:
+    """Return a contact's interaction, opportunity and task figures."""
+    return _figures(db_session, contact)[0]
+
+
+def _page(db_session: Session, contact: Contact, limit: int, offset: int) -> list[TimelineItem]:
     # Each kind is read newest first up to the end of the page, then the three are merged:
     # three indexed range scans instead of a sort over a union of everything.
-    wanted = offset + limit
+    statements = _statements(contact.is_company)
+    params = {"contact_id": contact.id, "limit": offset + limit}
     items = [
-        *_interactions(db_session, contact, wanted),
-        *_opportunities(db_session, contact, wanted),
-        *_tasks(db_session, contact, wanted),
+        *_interaction_items(db_session.execute(statements["interactions"], params)),
+        *_opportunity_items(db_session.execute(statements["opportunities"], params)),
+        *_task_items(db_session.execute(statements["tasks"], params)),
     ]
     items.sort(key=lambda item: (item.when, item.key), reverse=True)
-    total = (
-        _count(db_session, InteractionLogEntry.id, _interaction_scope(contact))
-        + _count(db_session, Opportunity.id, _opportunity_scope(contact))
-        + _count(db_session, Task.id, _task_scope(contact))
+    return items[offset : offset + limit]
+
+
+def _figures(db_session: Session, contact: Contact) -> tuple[ContactStatistics, int]:
+    """Return the contact's statistics and how many timeline lines it has."""
+    statements = _statements(contact.is_company)
+    params = {"contact_id": contact.id}
+    listed, count, cost, minutes, last, attempted = db_session.execute(
+        statements["interaction_figures"], params
+    ).one()
+    result = ContactStatistics(
+        InteractionStatistics(
+            count=count,
+            cost=Decimal(cost).quantize(CENT),
+            duration_min=int(minutes),
+            last_date=_aware(last),
+            last_attempted=_aware(attempted),
+        )
     )
-    return Timeline(items[offset:wanted], total, offset, limit)
+    opportunities, open_count, estimated, current, won, lost = db_session.execute(
+        statements["opportunity_figures"], params
+    ).one()
+    result.open_opportunities, result.won, result.lost = open_count, won, lost
+    result.estimated_value = Decimal(estimated).quantize(CENT)
+    result.calcd_current_value = Decimal(current).quantize(CENT)
+    tasks, result.open_tasks, next_date = db_session.execute(
+        statements["task_figures"], params
+    ).one()
+    result.next_task_date = _date(next_date)
+    return result, listed + opportunities + tasks
 
 
-def _interaction_scope(contact: Contact) -> list[ColumnElement[bool]]:
-    entry = InteractionLogEntry
-    column = entry.company_id if contact.is_company else entry.contact_id
-    return [column == contact.id, entry.canceled.is_(False)]
-
-
-def _opportunity_scope(contact: Contact) -> list[ColumnElement[bool]]:
-    column = Opportunity.company_id if contact.is_company else Opportunity.contact_id
-    return [column == contact.id]
-
-
-def _task_scope(contact: Contact) -> list[ColumnElement[bool]]:
-    column = Task.company_id if contact.is_company else Task.contact_id
-    return [
-        column == contact.id,
+@cache
+def _statements(company: bool) -> dict[str, Select[Any]]:
+    """Build the timeline's statements once per scope; building them costs more than running."""
+    entry, active = InteractionLogEntry, OpportunityEntry
+    contact_id: BindParameter[int] = bindparam("contact_id")
+    limit: BindParameter[int] = bindparam("limit")
+    in_scope = (entry.company_id if company else entry.contact_id) == contact_id
+    opportunity_scope = (
+        Opportunity.company_id if company else Opportunity.contact_id
+    ) == contact_id
+    task_scope = (
+        (Task.company_id if company else Task.contact_id) == contact_id,
         Task.canceled.is_(False),
         Task.system_type == SystemTaskType.ORGANIZER.value,
-    ]
-
-
-def _count(
-    db_session: Session, column: InstrumentedAttribute[int], scope: list[ColumnElement[bool]]
-) -> int:
-    return db_session.scalar(select(func.count(column)).where(*scope)) or 0
-
-
-def _interactions(db_session: Session, contact: Contact, wanted: int) -> list[TimelineItem]:
-    entry = InteractionLogEntry
-    stmt = (
-        select(entry)
-        .where(*_interaction_scope(contact))
-        .order_by(entry.occurred_at.desc(), entry.id.desc())
-        .limit(wanted)
     )
+    counted = entry.postponed.is_(False)
+    is_open = Opportunity.closed.is_(False)
+    active_join = (active.opportunity_id == Opportunity.id) & active.active.is_(True)
+    return {
+        # Plain columns, not entities: loading ORM objects was most of a timeline's time.
+        "interactions": select(
+            entry.id,
+            entry.occurred_at,
+            entry.description,
+            entry.template_code,
+            entry.salesperson,
+            entry.attempt_failed,
+            entry.evaluation,
+            entry.postponed,
+        )
+        .where(in_scope, entry.canceled.is_(False))
+        .order_by(entry.occurred_at.desc(), entry.id.desc())
+        .limit(limit),
+        "opportunities": select(
+            Opportunity.no,
+            Opportunity.creation_date,
+            Opportunity.description,
+            Opportunity.status,
+            Opportunity.closed,
+            active.stage,
+            active.estimated_value,
+        )
+        .outerjoin(active, active_join)
+        .where(opportunity_scope)
+        .order_by(Opportunity.creation_date.desc(), Opportunity.id.desc())
+        .limit(limit),
+        "tasks": select(
+            Task.no, Task.due_date, Task.description, Task.status, Task.salesperson, Task.closed
+        )
+        .where(*task_scope)
+        .order_by(Task.due_date.desc(), Task.id.desc())
+        .limit(limit),
+        # Canceled entries are off the timeline and out of the figures; postponed ones are on
+        # the timeline but, as in Business Central, out of the figures.
+        "interaction_figures": select(
+            func.count(),
+            func.count(case((counted, 1))),
+            func.coalesce(func.sum(case((counted, entry.cost))), 0),
+            func.coalesce(func.sum(case((counted, entry.duration_min))), 0),
+            func.max(case((counted & entry.attempt_failed.is_(False), entry.occurred_at))),
+            func.max(
+                case((counted & (entry.initiated_by == InitiatedBy.US.value), entry.occurred_at))
+            ),
+        ).where(in_scope, entry.canceled.is_(False)),
+        "opportunity_figures": select(
+            func.count(),
+            func.count(case((is_open, 1))),
+            func.coalesce(func.sum(case((is_open, active.estimated_value))), 0),
+            func.coalesce(func.sum(case((is_open, active.calcd_current_value))), 0),
+            func.count(case((Opportunity.status == OpportunityStatus.WON.value, 1))),
+            func.count(case((Opportunity.status == OpportunityStatus.LOST.value, 1))),
+        )
+        .select_from(Opportunity)
+        .outerjoin(active, active_join)
+        .where(opportunity_scope),
+        "task_figures": select(
+            func.count(),
+            func.count(case((Task.closed.is_(False), 1))),
+            func.min(case((Task.closed.is_(False), Task.due_date))),
+        ).where(*task_scope),
+    }
+
+
+def _interaction_items(rows: Any) -> list[TimelineItem]:
     items = []
-    for row in db_session.scalars(stmt):
+    for row in rows:
         detail = [row.template_code, row.salesperson or ""]
         if row.attempt_failed:
             detail.append("attempt failed")
@@ -143,20 +229,12 @@ def _interactions(db_session: Session, contact: Contact, wanted: int) -> list[Ti
     return items
 
 
-def _opportunities(db_session: Session, contact: Contact, wanted: int) -> list[TimelineItem]:
-    entry = OpportunityEntry
-    stmt = (
-        select(Opportunity, entry)
-        .outerjoin(entry, (entry.opportunity_id == Opportunity.id) & entry.active.is_(True))
-        .where(*_opportunity_scope(contact))
-        .order_by(Opportunity.creation_date.desc(), Opportunity.id.desc())
-        .limit(wanted)
-    )
+def _opportunity_items(rows: Any) -> list[TimelineItem]:
     items = []
-    for opportunity, active in db_session.execute(stmt):
+    for opportunity in rows:
         detail = [opportunity.status.replace("_", " ")]
-        if active is not None:
-            detail.append(f"stage {active.stage} · {active.estimated_value:,.2f}")
+        if opportunity.stage is not None:
+            detail.append(f"stage {opportunity.stage} · {opportunity.estimated_value:,.2f}")
         items.append(
             TimelineItem(
                 "opportunity",
@@ -170,13 +248,7 @@ def _opportunities(db_session: Session, contact: Contact, wanted: int) -> list[T
     return items
 
 
-def _tasks(db_session: Session, contact: Contact, wanted: int) -> list[TimelineItem]:
-    stmt = (
-        select(Task)
-        .where(*_task_scope(contact))
-        .order_by(Task.due_date.desc(), Task.id.desc())
-        .limit(wanted)
-    )
+def _task_items(rows: Any) -> list[TimelineItem]:
     return [
         TimelineItem(
             "task",
@@ -186,7 +258,7 @@ def _tasks(db_session: Session, contact: Contact, wanted: int) -> list[TimelineI
             " · ".join(p for p in (task.status.replace("_", " "), task.salesperson or "") if p),
             task.closed,
         )
-        for task in db_session.scalars(stmt)
+        for task in rows
     ]
 
 
@@ -194,37 +266,17 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def contact_statistics(*, db_session: Session, contact: Contact) -> ContactStatistics:
-    """Return a contact's interaction, opportunity and task figures."""
-    result = ContactStatistics(statistics(db_session=db_session, contact=contact))
-    entry = OpportunityEntry
-    is_open = Opportunity.closed.is_(False)
-    opps = (
-        select(
-            func.count(case((is_open, Opportunity.id))),
-            func.coalesce(func.sum(case((is_open, entry.estimated_value))), 0),
-            func.coalesce(func.sum(case((is_open, entry.calcd_current_value))), 0),
-            func.count(case((Opportunity.status == OpportunityStatus.WON.value, Opportunity.id))),
-            func.count(case((Opportunity.status == OpportunityStatus.LOST.value, Opportunity.id))),
-        )
-        .select_from(Opportunity)
-        .outerjoin(entry, (entry.opportunity_id == Opportunity.id) & entry.active.is_(True))
-        .where(*_opportunity_scope(contact))
-    )
-    count, estimated, current, won, lost = db_session.execute(opps).one()
-    result.open_opportunities, result.won, result.lost = count, won, lost
-    result.estimated_value = Decimal(estimated).quantize(Decimal("0.01"))
-    result.calcd_current_value = Decimal(current).quantize(Decimal("0.01"))
-    tasks = select(func.count(Task.id), func.min(Task.due_date)).where(
-        *_task_scope(contact), Task.closed.is_(False)
-    )
-    result.open_tasks, next_date = db_session.execute(tasks).one()
-    result.next_task_date = _date(next_date)
-    return result
+def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
+    # Aggregates over a CASE lose the column type, so SQLite hands back text.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _date(value: dt.date | str | None) -> dt.date | None:
-    # Aggregates bypass the column type, so SQLite hands back text.
+    # Aggregates over a CASE lose the column type, so SQLite hands back text.
     if isinstance(value, str):
         return dt.date.fromisoformat(value)
     return value

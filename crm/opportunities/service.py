@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from crm import dateformula
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 HUNDRED = Decimal("100")
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
 CHOICES_SHOWN = 8
 
 
@@ -575,53 +576,51 @@ def statistics(*, db_session: Session, cycle: str | None = None) -> CycleStatist
     if not code:
         raise InvalidInput("Name a sales cycle.", field="cycle", hint="`setup cycle list`.")
     owner = get_cycle_or_raise(db_session=db_session, code=code)
-    entry = OpportunityEntry
-    closing = (ActionTaken.WON.value, ActionTaken.LOST.value)
     rows = {
         stage.stage: StageStatistics(stage.stage, stage.description)
         for stage in stages(db_session=db_session, cycle=owner.code)
     }
-    open_figures = (
-        select(
-            entry.stage,
-            func.count(),
-            func.coalesce(func.sum(entry.estimated_value), 0),
-            func.coalesce(func.sum(entry.calcd_current_value), 0),
-        )
-        .where(
-            entry.sales_cycle == owner.code,
-            entry.active.is_(True),
-            entry.action_taken.not_in(closing),
-        )
-        .group_by(entry.stage)
-    )
-    for stage, count, estimated, current in db_session.execute(open_figures):
+    result = CycleStatistics(owner, [])
+    params = {"cycle": owner.code}
+    for stage, action, count, estimated, current in db_session.execute(_ACTIVE_FIGURES, params):
+        if action == ActionTaken.WON.value:
+            result.won += count
+            continue
+        if action == ActionTaken.LOST.value:
+            result.lost += count
+            continue
         row = rows.setdefault(stage, StageStatistics(stage, f"Stage {stage}"))
-        row.count = count
-        row.estimated_value = Decimal(estimated).quantize(Decimal("0.01"))
-        row.calcd_current_value = Decimal(current).quantize(Decimal("0.01"))
-    days = (
-        select(entry.stage, func.avg(entry.days_open))
-        .where(entry.sales_cycle == owner.code, entry.active.is_(False))
-        .group_by(entry.stage)
-    )
-    for stage, average in db_session.execute(days):
+        row.count += count
+        row.estimated_value += Decimal(estimated or 0)
+        row.calcd_current_value += Decimal(current or 0)
+    for stage, average in db_session.execute(_PAST_DAYS, params):
         if stage in rows and average is not None:
             rows[stage].average_days = Decimal(str(average)).quantize(Decimal("0.1"))
-    closed = (
-        select(entry.action_taken, func.count())
-        .where(
-            entry.sales_cycle == owner.code, entry.active.is_(True), entry.action_taken.in_(closing)
-        )
-        .group_by(entry.action_taken)
-    )
-    result = CycleStatistics(owner, [rows[key] for key in sorted(rows)])
-    for action, count in db_session.execute(closed):
-        if action == ActionTaken.WON.value:
-            result.won = count
-        else:
-            result.lost = count
+    for row in rows.values():
+        row.estimated_value = row.estimated_value.quantize(CENT)
+        row.calcd_current_value = row.calcd_current_value.quantize(CENT)
+    result.stages = [rows[key] for key in sorted(rows)]
     return result
+
+
+# Built once: the statistics run often and building a statement costs as much as running it.
+# An index holding every column read (migration 0201) answers both from the index alone.
+_ACTIVE_FIGURES = (
+    select(
+        OpportunityEntry.stage,
+        OpportunityEntry.action_taken,
+        func.count(),
+        func.sum(OpportunityEntry.estimated_value),
+        func.sum(OpportunityEntry.calcd_current_value),
+    )
+    .where(OpportunityEntry.sales_cycle == bindparam("cycle"), OpportunityEntry.active.is_(True))
+    .group_by(OpportunityEntry.stage, OpportunityEntry.action_taken)
+)
+_PAST_DAYS = (
+    select(OpportunityEntry.stage, func.avg(OpportunityEntry.days_open))
+    .where(OpportunityEntry.sales_cycle == bindparam("cycle"), OpportunityEntry.active.is_(False))
+    .group_by(OpportunityEntry.stage)
+)
 
 
 def _upper(value: str | None) -> str | None:
