@@ -15,6 +15,7 @@ from crm.interactions.models import (
     InteractionLogEntry,
     InteractionTemplate,
 )
+from crm.interactions.service import get_template_or_raise
 from crm.setup.models import CorrespondenceType, MarketingSetup
 from crm.setup.service import get_marketing_setup
 
@@ -181,8 +182,6 @@ def set_template_setup(
 
 
 def _template_or_raise(db_session: Session, code: str) -> InteractionTemplate:
-    from crm.interactions.service import get_template_or_raise
-
     return get_template_or_raise(db_session=db_session, code=code)
 
 
@@ -194,10 +193,11 @@ def _apply(db_session: Session, template: InteractionTemplate, data: TemplateDat
     if data.unit_duration_min is not None and data.unit_duration_min < 0:
         raise InvalidInput("A unit duration cannot be negative.", field="duration")
     if data.campaign_no is not None:
-        data.campaign_no = data.campaign_no.strip().upper() or None
+        # An empty campaign= clears it.
+        template.campaign_no = data.campaign_no.strip().upper() or None
     for item in fields(data):
         value = getattr(data, item.name)
-        if value is None or item.name == "group":
+        if value is None or item.name in ("group", "campaign_no"):
             continue
         if item.name == "description":
             value = value.strip()[:100]
