@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, case, func, select
+from sqlalchemy import BindParameter, Select, bindparam, case, func, select, true
 from sqlalchemy.orm import Session
 
 from crm.contacts.models import Contact
@@ -100,9 +100,8 @@ def _figures(db_session: Session, contact: Contact) -> tuple[ContactStatistics, 
     """Return the contact's statistics and how many timeline lines it has."""
     statements = _statements(contact.is_company)
     params = {"contact_id": contact.id}
-    listed, count, cost, minutes, last, attempted = db_session.execute(
-        statements["interaction_figures"], params
-    ).one()
+    row = db_session.execute(statements["figures"], params).one()
+    listed, count, cost, minutes, last, attempted = row[:6]
     result = ContactStatistics(
         InteractionStatistics(
             count=count,
@@ -112,15 +111,11 @@ def _figures(db_session: Session, contact: Contact) -> tuple[ContactStatistics, 
             last_attempted=_aware(attempted),
         )
     )
-    opportunities, open_count, estimated, current, won, lost = db_session.execute(
-        statements["opportunity_figures"], params
-    ).one()
+    opportunities, open_count, estimated, current, won, lost = row[6:12]
     result.open_opportunities, result.won, result.lost = open_count, won, lost
     result.estimated_value = Decimal(estimated).quantize(CENT)
     result.calcd_current_value = Decimal(current).quantize(CENT)
-    tasks, result.open_tasks, next_date = db_session.execute(
-        statements["task_figures"], params
-    ).one()
+    tasks, result.open_tasks, next_date = row[12:]
     result.next_task_date = _date(next_date)
     return result, listed + opportunities + tasks
 
@@ -143,7 +138,7 @@ def _statements(company: bool) -> dict[str, Select[Any]]:
     counted = entry.postponed.is_(False)
     is_open = Opportunity.closed.is_(False)
     active_join = (active.opportunity_id == Opportunity.id) & active.active.is_(True)
-    return {
+    statements = {
         # Plain columns, not entities: loading ORM objects was most of a timeline's time.
         "interactions": select(
             entry.id,
@@ -206,6 +201,16 @@ def _statements(company: bool) -> dict[str, Select[Any]]:
             func.min(case((Task.closed.is_(False), Task.due_date))),
         ).where(*task_scope),
     }
+    # The three sets of figures travel in one round trip: each aggregate is one row.
+    parts = [
+        statements.pop(name).subquery(name)
+        for name in ("interaction_figures", "opportunity_figures", "task_figures")
+    ]
+    joined = parts[0].join(parts[1], true()).join(parts[2], true())
+    statements["figures"] = select(*(column for part in parts for column in part.c)).select_from(
+        joined
+    )
+    return statements
 
 
 def _interaction_items(rows: Any) -> list[TimelineItem]:
