@@ -40,6 +40,7 @@ def target_stage(
     all_stages: list[SalesCycleStage],
     wanted: int | None,
 ) -> SalesCycleStage:
+    """Return the stage an action lands on, or refuse a move the cycle does not allow."""
     if action is UpdateAction.FIRST:
         if current is not None:
             raise Conflict(
@@ -69,11 +70,11 @@ def target_stage(
             raise Conflict(f"Stage {current.stage} is the first stage; there is no previous one.")
         return all_stages[index - 1]
     if action is UpdateAction.JUMP:
-        return jump_target(all_stages, numbers, index, wanted)
-    return skip_target(all_stages, index, wanted)
+        return _jump_target(all_stages, numbers, index, wanted)
+    return _skip_target(all_stages, index, wanted)
 
 
-def jump_target(
+def _jump_target(
     all_stages: list[SalesCycleStage], numbers: list[int], index: int, wanted: int | None
 ) -> SalesCycleStage:
     if wanted is None or wanted not in numbers:
@@ -90,7 +91,7 @@ def jump_target(
     return all_stages[numbers.index(wanted)]
 
 
-def skip_target(
+def _skip_target(
     all_stages: list[SalesCycleStage], index: int, wanted: int | None
 ) -> SalesCycleStage:
     # Skip passes over stages with Allow Skip; the chain stops at the first one without it.
@@ -117,6 +118,7 @@ def skip_target(
 
 
 def estimated_value(data: OpportunityUpdate, current: OpportunityEntry | None) -> Decimal:
+    """Return the estimated value of the new entry; it must be above zero."""
     value = data.estimated_value
     if value is None and current is not None:
         value = current.estimated_value
@@ -135,6 +137,7 @@ def chances(
     current: OpportunityEntry | None,
     target: SalesCycleStage,
 ) -> Decimal:
+    """Return the chances of success of the new entry; above 0 and at most 100."""
     if action in (UpdateAction.SKIP, UpdateAction.JUMP):
         # Business Central resets the chances to the stage's after a skip or a jump.
         if data.chances_pct is not None:
@@ -160,10 +163,11 @@ def chances(
 
 
 def action_taken(action: UpdateAction) -> ActionTaken:
+    """Return what the entry records; Business Central has no "skipped", a skip is a jump."""
     if action is UpdateAction.UPDATE:
         return ActionTaken.UPDATED
     if action is UpdateAction.PREVIOUS:
         return ActionTaken.PREVIOUS
-    if action is UpdateAction.JUMP:
+    if action in (UpdateAction.JUMP, UpdateAction.SKIP):
         return ActionTaken.JUMPED
     return ActionTaken.NEXT
