@@ -145,3 +145,11 @@ def test_list_overdue_and_status(db_session, actor, data):
     assert [t.no for t in by_company.tasks] == [late.no]
     with pytest.raises(InvalidInput, match="not a task status"):
         tasks.list_tasks(db_session=db_session, where=TaskFilter(status="someday"))
+
+
+def test_privacy_blocked_contact_gets_no_task(db_session, actor, data):
+    data.person.privacy_blocked = True
+
+    with pytest.raises(Conflict, match="privacy blocked"):
+        add(db_session, actor, data.person, salesperson="BOB")
+    assert task_count(db_session) == 0

@@ -66,3 +66,21 @@ def test_closecode_needs_won_or_lost(run):
 
     assert result.status == Status.REFUSED
     assert "won, lost" in render(result.view)
+
+
+def test_used_setup_rows_cannot_be_deleted(run, db_session):
+    run('setup group add PHONE "Phone calls"')
+    run("setup template add CALL group=PHONE")
+    run('setup activity add FOLLOW "Follow up"')
+    run('setup cycle add NEW "New"')
+    run("setup stage add NEW 1 Initial activity=FOLLOW")
+
+    for command, rule in (
+        ("setup group delete PHONE", "used by 1 template"),
+        ("setup activity delete FOLLOW", "activity of 1 sales cycle stage"),
+    ):
+        result = run(command)
+        assert result.status == Status.REFUSED, command
+        assert rule in render(result.view)
+    assert run("setup template delete CALL").status == Status.DONE
+    assert run("setup group delete PHONE").status == Status.DONE
