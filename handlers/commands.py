@@ -1,6 +1,15 @@
 """The registry of every command, built once by the composition root."""
 
-from handlers import campaigns, contacts, reports, segments
+from handlers import (
+    campaigns,
+    contacts,
+    interactions,
+    opportunities,
+    reports,
+    segments,
+    setup_activities,
+    tasks,
+)
 from handlers.grammar import Registry
 
 
@@ -8,6 +17,15 @@ def build_registry() -> Registry:
     """Return the grammar with every area's commands registered."""
     registry = Registry()
     registry.area("help", "this list; `help <area>` for an area's verbs")
-    for area in (contacts, segments, campaigns, reports):
+    for area in (
+        contacts,
+        interactions,
+        opportunities,
+        tasks,
+        segments,
+        campaigns,
+        reports,
+        setup_activities,
+    ):
         area.register(registry)
     return registry

@@ -85,6 +85,7 @@ class Opportunity(Audited, Base):
         Index("ix_opportunity_contact", "contact_id"),
         Index("ix_opportunity_company", "company_id"),
         Index("ix_opportunity_salesperson_status", "salesperson", "status"),
+        Index("ix_opportunity_cycle_closed", "sales_cycle", "closed"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -111,6 +112,16 @@ class OpportunityEntry(Base):
     __table_args__ = (
         Index("ix_opportunity_entry_opp_active", "opportunity_id", "active"),
         Index("ix_opportunity_entry_cycle_active", "sales_cycle", "active", "stage"),
+        Index(
+            "ix_opportunity_entry_cycle_figures",
+            "sales_cycle",
+            "active",
+            "stage",
+            "action_taken",
+            "days_open",
+            "estimated_value",
+            "calcd_current_value",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
