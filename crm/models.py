@@ -4,7 +4,16 @@ from crm.contacts import models as contacts
 from crm.interactions import models as interactions
 from crm.numbering import NumberSeries
 from crm.opportunities import models as opportunities
+from crm.requests import models as requests
 from crm.setup import models as setup
 from crm.tasks import models as tasks
 
-__all__ = ["NumberSeries", "contacts", "interactions", "opportunities", "setup", "tasks"]
+__all__ = [
+    "NumberSeries",
+    "contacts",
+    "interactions",
+    "opportunities",
+    "requests",
+    "setup",
+    "tasks",
+]
