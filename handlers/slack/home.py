@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from crm.setup.models import Salesperson
 from crm.tasks.models import Task
 from handlers.slack import forms
 from handlers.slack.charts import pipeline_chart
-from handlers.slack.errors import Body
+from handlers.slack.errors import Body, after_ack
 from handlers.slack.forms import FormRequest
 from handlers.slack.ids import ActionId
 from handlers.slack.modals import open_form
@@ -73,7 +73,12 @@ def register(app: App, runtime: SlackRuntime) -> None:
     """Publish the Home tab when it is opened, and answer its buttons."""
     charts = ChartFiles()
 
-    def handle_home_opened_event(event: dict[str, Any], client: WebClient) -> None:
+    def ack_home_opened_event(ack: Ack) -> None:
+        ack()
+
+    @after_ack
+    def handle_home_opened_event(body: Body, client: WebClient, respond: Respond) -> None:
+        event = body["event"]
         if event.get("tab", "home") != "home":
             return
         publish_home(event["user"], runtime=runtime, client=client, charts=charts)
@@ -87,7 +92,8 @@ def register(app: App, runtime: SlackRuntime) -> None:
         form = FORM_BUTTONS[ActionId(body["actions"][0]["action_id"])][1]
         open_form(FormRequest(form, {}), runtime=runtime, client=client, body=body, channel_id=None)
 
-    app.event("app_home_opened")(handle_home_opened_event)
+    # The first chart upload can take longer than Slack waits for an event's 200.
+    app.event("app_home_opened")(ack=ack_home_opened_event, lazy=[handle_home_opened_event])
     app.action(ActionId.HOME_REFRESH.value)(handle_home_refresh_button_click)
     for action_id in FORM_BUTTONS:
         app.action(action_id.value)(handle_home_form_button_click)
