@@ -1,7 +1,7 @@
 """Build the Slack app from the settings and run it: HTTP endpoint or Socket Mode."""
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -34,7 +34,11 @@ def slack_client(rapport: Rapport, *, base_url: str | None = None) -> WebClient:
 
 
 def build_slack_app(
-    rapport: Rapport, *, client: WebClient | None = None, verify_token: bool = True
+    rapport: Rapport,
+    *,
+    client: WebClient | None = None,
+    verify_token: bool = True,
+    executor: Executor | None = None,
 ) -> App:
     """Return the Bolt app with Rapport's middleware, error handler and listeners.
 
@@ -48,7 +52,7 @@ def build_slack_app(
         signing_secret=secret.get_secret_value() if secret else "",
         process_before_response=True,
         token_verification_enabled=verify_token,
-        listener_executor=ThreadPoolExecutor(WORKERS, thread_name_prefix="slack"),
+        listener_executor=executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="slack"),
         logger=logging.getLogger("slack_bolt"),
     )
     runtime = SlackRuntime(
