@@ -111,7 +111,7 @@ def get_recent_interactions(
         .order_by(InteractionLogEntry.occurred_at.desc(), InteractionLogEntry.id.desc())
         .limit(limit)
     )
-    return [(entry, name) for entry, name in db_session.execute(stmt).tuples()]
+    return [(entry, name) for entry, name in db_session.execute(stmt)]
 
 
 def get_pipeline(*, db_session: Session, salesperson: str | None = None) -> list[StageTotal]:
@@ -141,7 +141,7 @@ def get_pipeline(*, db_session: Session, salesperson: str | None = None) -> list
         stmt = stmt.where(Opportunity.salesperson == salesperson)
     return [
         StageTotal(cycle, stage, description or f"Stage {stage}", count, Decimal(est), Decimal(cur))
-        for cycle, stage, description, count, est, cur in db_session.execute(stmt).tuples()
+        for cycle, stage, description, count, est, cur in db_session.execute(stmt)
     ]
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm.errors import CrmError, InvalidInput
-from handlers.grammar import parse
+from handlers.grammar import parse, tokenize
 from handlers.slack.blocks import quote
 from handlers.slack.ids import CallbackId, OptionSource
 from handlers.slack.mrkdwn import clip, plain
@@ -235,7 +235,10 @@ def form_for(command: str) -> FormRequest | None:
     words, options = parsed.args.words, parsed.args.options
     verb = parsed.verb or ""
     if parsed.area == "log" and parsed.verb and len(words) < 2:
-        return FormRequest(LOG, {"contact": parsed.verb, **options})
+        # The grammar lower-cases a verb; here the "verb" is the contact as typed.
+        contact = tokenize(command.strip().removeprefix("/crm"))[1].text
+        given = {"contact": contact, "template": words[0].upper()} if words else {"contact": contact}
+        return FormRequest(LOG, {**given, **options})
     if parsed.area == "contact" and verb == "add" and not words:
         return FormRequest(CONTACT_NEW, dict(options))
     if parsed.area == "task" and verb == "add" and not words:
