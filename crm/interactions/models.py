@@ -63,6 +63,7 @@ class InteractionLogEntry(Audited, Base):
         Index("ix_interaction_contact_occurred", "contact_id", "occurred_at"),
         Index("ix_interaction_company_occurred", "company_id", "occurred_at"),
         Index("ix_interaction_salesperson", "salesperson"),
+        Index("ix_interaction_template_occurred", "template_code", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

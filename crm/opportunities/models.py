@@ -85,6 +85,7 @@ class Opportunity(Audited, Base):
         Index("ix_opportunity_contact", "contact_id"),
         Index("ix_opportunity_company", "company_id"),
         Index("ix_opportunity_salesperson_status", "salesperson", "status"),
+        Index("ix_opportunity_cycle_closed", "sales_cycle", "closed"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -57,6 +57,8 @@ class Task(Audited, Base):
         Index("ix_task_salesperson_open", "salesperson", "closed", "due_date"),
         Index("ix_task_contact", "contact_id"),
         Index("ix_task_opportunity", "opportunity_id"),
+        Index("ix_task_company", "company_id"),
+        Index("ix_task_team_open", "team", "closed", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
