@@ -1,7 +1,7 @@
 """processed requests: the keys of Slack requests already acted on
 
 Revision ID: 0401
-Revises: 0001
+Revises: 0201
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import crm.db
 
 revision = "0401"
-down_revision = "0001"
+down_revision = "0201"
 branch_labels = None
 depends_on = None
 
