@@ -82,9 +82,36 @@ def _card(view: Card, page: Page) -> list[Block]:
     for section in view.sections:
         blocks.append({"type": "divider"})
         blocks += _blocks(section, Page(page.command))
-    if view.actions:
-        blocks.append(action_block(view.actions, block_id=f"card-{view.key or 'actions'}"))
+    actions = view.actions + slack_actions(view)
+    if actions:
+        blocks.append(action_block(actions, block_id=f"card-{view.key or 'actions'}"))
     return blocks
+
+
+def slack_actions(card: Card) -> list[Action]:
+    """Return the buttons Slack adds to a record's card: the forms a terminal cannot show.
+
+    Each is a grammar command missing what only a form collects, so pressing it opens the
+    form (see forms.form_for); the record is recognised by its number series prefix.
+    """
+    key = card.key or ""
+    extra: list[Action] = []
+    if key.startswith("CT"):
+        extra = [
+            Action("Log interaction", f"log {key}"),
+            Action("New opportunity", f"opp new {key}"),
+            Action("New task", f"task add contact={key}"),
+        ]
+    elif key.startswith("OP"):
+        extra = [
+            Action("Update", f"opp update {key}"),
+            Action("Win", f"opp win {key}", style="primary"),
+            Action("Lose", f"opp lose {key}", style="danger"),
+        ]
+    elif key.startswith("TK"):
+        extra = [Action("Done", f"task done {key}", style="primary")]
+    known = {action.command for action in card.actions}
+    return [action for action in extra if action.command not in known]
 
 
 @_blocks.register

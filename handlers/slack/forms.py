@@ -237,7 +237,7 @@ def form_for(command: str) -> FormRequest | None:
     if parsed.area == "log" and parsed.verb and len(words) < 2:
         # The grammar lower-cases a verb; here the "verb" is the contact as typed.
         contact = tokenize(command.strip().removeprefix("/crm"))[1].text
-        given = {"contact": contact, "template": words[0].upper()} if words else {"contact": contact}
+        given = {"contact": contact} | ({"template": words[0].upper()} if words else {})
         return FormRequest(LOG, {**given, **options})
     if parsed.area == "contact" and verb == "add" and not words:
         return FormRequest(CONTACT_NEW, dict(options))
