@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 from crm.errors import InvalidInput
 from crm.home import service as home_service
 from handlers.dispatch import Status
+from handlers.slack.blocks import quote
 from handlers.slack.errors import Body
 from handlers.slack.forms import FORMS, Form, FormRequest, Options, modal, values_of
 from handlers.slack.ids import OptionSource
 from handlers.slack.mrkdwn import clip, plain
 from handlers.slack.replies import Where, reply
 from handlers.slack.runtime import SlackRuntime, is_duplicate
-from handlers.views import Message
+from handlers.views import Message, Table
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +108,14 @@ def register(app: App, runtime: SlackRuntime) -> None:
         where = Where(user_id, metadata.get("channel"), command=command)
         reply(result.view, where=where, client=client, respond=None)
 
-    def handle_contact_options(ack: Ack, body: Body) -> None:
+    def handle_contact_options(ack: Ack, body: Body, client: WebClient) -> None:
         companies = body.get("action_id") == OptionSource.COMPANIES.value
         text = str(body.get("value") or "")
-        found = runtime.read(
-            lambda session: [
-                (contact.no, f"{contact.no} · {contact.name}")
-                for contact in home_service.find_contacts(
-                    db_session=session, text=text, companies_only=companies, limit=SEARCH_RESULTS
-                )
-            ]
-        )
-        ack(options=[{"text": plain(label), "value": value} for value, label in found])
+        if "find" in runtime.registry.verbs("contact"):
+            found = _find_by_grammar(runtime, text, companies, body["user"]["id"], client)
+        else:
+            found = runtime.read(lambda session: _find_by_query(session, text, companies))
+        ack(options=[{"text": plain(label), "value": value[:150]} for value, label in found])
 
     app.view(FORM_CALLBACKS)(handle_form_submission)
     for source, action_id in (
@@ -128,3 +125,28 @@ def register(app: App, runtime: SlackRuntime) -> None:
         log.debug("Live search %s answers the %s selects", source, action_id)
         app.options(action_id)(handle_contact_options)
 
+
+def _find_by_grammar(
+    runtime: SlackRuntime, text: str, companies: bool, user_id: str, client: WebClient
+) -> Options:
+    """Return the contacts `contact find` ranks first, as (number, label) pairs."""
+    command = f"contact find {quote(text)} limit={SEARCH_RESULTS}"
+    result = runtime.run(
+        command + (" type=company" if companies else ""), user_id=user_id, client=client
+    )
+    view = result.view
+    if not isinstance(view, Table):
+        return []
+    found = []
+    for key, row in zip(view.keys, view.rows, strict=False):
+        cells = [cell for cell in row if cell and cell != key]
+        found.append((key, clip(" · ".join([key, *cells[:2]]), 75)))
+    return found
+
+
+def _find_by_query(session: Session, text: str, companies: bool) -> Options:
+    """Return contacts by name prefix, for a grammar without `contact find`."""
+    contacts = home_service.find_contacts(
+        db_session=session, text=text, companies_only=companies, limit=SEARCH_RESULTS
+    )
+    return [(contact.no, clip(f"{contact.no} · {contact.name}", 75)) for contact in contacts]

@@ -28,3 +28,12 @@ def rows(context: Context, args: Args) -> View:
         [[f"R{i:04d}", "x" * 150 + f" row {i}"] for i in range(count)],
         keys=[f"R{i:04d}" for i in range(count)],
     )
+
+
+def find(context: Context, args: Args) -> View:
+    from crm.home import service as home_service
+
+    found = home_service.find_contacts(db_session=context.session, text=args.rest(0))
+    return Table(
+        "Found", ["no", "name"], [[c.no, c.name] for c in found], keys=[c.no for c in found]
+    )

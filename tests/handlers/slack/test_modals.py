@@ -9,6 +9,7 @@ from tests.handlers.slack.conftest import (
     MEMBER,
     button,
     interactive,
+    make_app,
     selected,
     slash,
     submission,
@@ -120,3 +121,35 @@ def test_the_company_select_searches_companies_live(slack_app, fake_slack, db_se
 
     labels = [o["text"]["text"] for o in json.loads(response.body)["options"]]
     assert len(labels) == 2 and all("Acme" in label for label in labels)
+
+
+def test_the_contact_select_uses_contact_find_when_the_grammar_has_it(
+    engine, sessions, registry, fake_slack, people, tmp_path
+):
+    if "find" not in registry.verbs("contact"):
+        registry.command(
+            "contact",
+            "find",
+            "tests.handlers.slack.probes:find",
+            summary="find",
+            usage="contact find <words>",
+            options=("type", "limit"),
+        )
+    app = make_app(engine, sessions, registry, fake_slack, tmp_path)
+    slash(app, fake_slack, 'contact add "Initech"')
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": MEMBER},
+        "team": {"id": "T0001"},
+        "api_app_id": "A0001",
+        "token": "legacy",
+        "action_id": "contact",
+        "block_id": "contact",
+        "value": "initech",
+        "view": {"id": "V1", "callback_id": "log-interaction", "type": "modal"},
+    }
+
+    options = json.loads(interactive(app, payload).body)["options"]
+
+    assert [o["value"] for o in options] == ["CT000001"]
+    assert "Initech" in options[0]["text"]["text"]
