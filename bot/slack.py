@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 3
-WORKERS = 16
+WORKERS = 4
 
 
 def slack_client(rapport: Rapport, *, base_url: str | None = None) -> WebClient:
