@@ -105,7 +105,7 @@ def slack_actions(card: Card) -> list[Action]:
     elif key.startswith("OP"):
         extra = [
             Action("Update", f"opp update {key}"),
-            Action("Win", f"opp win {key}", style="primary"),
+            Action("Win", f"opp win {key}"),
             Action("Lose", f"opp lose {key}", style="danger"),
         ]
     elif key.startswith("TK"):
