@@ -23,6 +23,8 @@ RECENT = 5
 
 @dataclass(frozen=True)
 class OpenOpportunity:
+    """An open opportunity at its active stage, with its contact's name."""
+
     no: str
     description: str
     contact_name: str

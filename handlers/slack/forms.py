@@ -37,6 +37,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Form:
+    """A modal's inputs and how a submission becomes one grammar command."""
+
     callback_id: CallbackId
     title: str
     submit: str
@@ -44,6 +46,7 @@ class Form:
     build: Callable[[Values], str] | None = None  # the grammar command of a submission
 
     def field(self, key: str) -> Field | None:
+        """Return the input with this key, or None."""
         return next((item for item in self.fields if item.key == key), None)
 
 

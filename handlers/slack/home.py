@@ -42,6 +42,8 @@ FORM_BUTTONS = {
 
 @dataclass
 class HomeData:
+    """Everything one Home tab shows, read in one transaction."""
+
     opportunities: list[OpenOpportunity]
     tasks: list[Task]
     interactions: list[tuple[InteractionLogEntry, str]]
@@ -57,6 +59,7 @@ class ChartFiles:
         self._ids: dict[Path, str] = {}
 
     def file_id(self, path: Path, client: WebClient) -> str | None:
+        """Return the Slack file id of a chart, uploading it the first time."""
         if path not in self._ids:
             response = client.files_upload_v2(
                 file=str(path), filename=path.name, title="Open pipeline by stage"

@@ -4,7 +4,9 @@ from enum import StrEnum
 
 
 class ActionId(StrEnum):
-    RUN = "crm-run"  # a button whose value is a grammar command; suffixed to stay unique
+    """The action ids of buttons and menus; a numeric suffix keeps several apart."""
+
+    RUN = "crm-run"  # a button whose value is a grammar command
     OVERFLOW = "crm-overflow"
     MORE = "crm-more"
     CHOOSE = "crm-choose"
@@ -16,6 +18,8 @@ class ActionId(StrEnum):
 
 
 class CallbackId(StrEnum):
+    """The callback ids of modals and shortcuts, as the manifest declares them."""
+
     CONTACT_NEW = "contact-new"
     LOG = "log-interaction"
     OPP_NEW = "opp-new"
