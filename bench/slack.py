@@ -90,6 +90,16 @@ def database(backend: str, directory: Path) -> str:
     return url
 
 
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database the benchmark created."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = make_url(url).set(database="postgres")
+    with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def rapport_app(url: str, fake: FakeSlack, output: Path) -> tuple[App, str]:
     settings = Settings(
         database_url=url,
@@ -125,7 +135,7 @@ def serve(app: App) -> tuple[str, object]:
     return f"http://127.0.0.1:{server.server_address[1]}/slack/events", server
 
 
-def ack_time(url: str, command: str, fake: FakeSlack, index: int) -> float:
+def ack_time(url: str, command: str, fake: FakeSlack, name: str) -> tuple[str, float, float]:
     body = urlencode(
         {
             "token": "x",
@@ -134,7 +144,7 @@ def ack_time(url: str, command: str, fake: FakeSlack, index: int) -> float:
             "user_id": USER,
             "command": "/crm",
             "text": command,
-            "response_url": fake.response_url(f"b{index}"),
+            "response_url": fake.response_url(name),
             "trigger_id": f"bench-{uuid.uuid4().hex}",
             "api_app_id": "A0001",
         }
@@ -146,19 +156,29 @@ def ack_time(url: str, command: str, fake: FakeSlack, index: int) -> float:
         "x-slack-signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
     }
     request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
-    started = time.perf_counter()
+    started = time.monotonic()
     with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
         assert response.status == 200
-    return time.perf_counter() - started
+    return name, started, time.monotonic() - started
 
 
-def burst(url: str, verb: str, fake: FakeSlack, pool: ThreadPoolExecutor) -> list[float]:
+def burst(
+    url: str, verb: str, fake: FakeSlack, pool: ThreadPoolExecutor
+) -> list[tuple[str, float, float]]:
+    """Send 50 requests at once; return (response name, sent at, seconds to the ack) each."""
     commands = [
         f"contact {verb} {WORDS[i % len(WORDS)]} {i * 997 % CONTACTS}" for i in range(CONCURRENT)
     ]
-    futures = [pool.submit(ack_time, url, c, fake, i) for i, c in enumerate(commands)]
+    names = [uuid.uuid4().hex[:12] for _ in commands]
+    futures = [pool.submit(ack_time, url, c, fake, n) for c, n in zip(commands, names, strict=True)]
     return [future.result() for future in futures]
+
+
+def answer_times(fake: FakeSlack, sent: list[tuple[str, float, float]]) -> list[float]:
+    """Return the seconds from sending each request to its answer at the response URL."""
+    arrived = {call.path.rsplit("/", 1)[-1]: call.at for call in fake.of("respond")}
+    return [arrived[name] - started for name, started, _ in sent if name in arrived]
 
 
 def wait_for_answers(fake: FakeSlack, expected: int, timeout: float = 120.0) -> None:
@@ -185,19 +205,24 @@ def main() -> int:
         rapport_url, rapport_server = serve(app)
         minimal_url, minimal_server = serve(minimal_app(fake))
         timings: dict[str, list[float]] = {"rapport": [], "minimal": []}
+        answers: list[float] = []
         with ThreadPoolExecutor(CONCURRENT) as pool:
             burst(rapport_url, verb, fake, pool)  # warm-up: imports, caches, connections
             burst(minimal_url, verb, fake, pool)
             wait_for_answers(fake, CONCURRENT)
             for round_no in range(options.rounds):
                 answered = len(fake.of("respond"))
-                timings["rapport"] += burst(rapport_url, verb, fake, pool)
+                sent = burst(rapport_url, verb, fake, pool)
+                timings["rapport"] += [seconds for _, _, seconds in sent]
                 wait_for_answers(fake, answered + CONCURRENT)
-                timings["minimal"] += burst(minimal_url, verb, fake, pool)
+                answers += answer_times(fake, sent)
+                timings["minimal"] += [s for _, _, s in burst(minimal_url, verb, fake, pool)]
                 print(f"round {round_no + 1}/{options.rounds} done")
         rapport_server.shutdown()  # type: ignore[attr-defined]
         minimal_server.shutdown()  # type: ignore[attr-defined]
         fake.close()
+        if options.backend == "postgresql":
+            drop_database(url)
 
     lines = [
         f"Slack ack latency, {CONCURRENT} concurrent `/crm contact {verb}` over HTTP, "
@@ -212,6 +237,10 @@ def main() -> int:
     median_ratio = statistics.median(timings["rapport"]) / statistics.median(timings["minimal"])
     p99_ratio = p99(timings["rapport"]) / p99(timings["minimal"])
     lines.append(f"  ratio    median {median_ratio:7.2f}      p99 {p99_ratio:7.2f}   (aim <= 2)")
+    lines.append(
+        f"  answer   median {statistics.median(answers) * 1000:7.1f} ms   "
+        f"p99 {p99(answers) * 1000:7.1f} ms   (Rapport: request to reply at the response URL)"
+    )
     report = "\n".join(lines)
     print(report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,8 @@ class Call:
     args: dict[str, Any]
     token: str | None
     status: int = 200
+    path: str = ""
+    at: float = field(default_factory=time.monotonic)  # when it arrived, for benchmarks
 
 
 @dataclass
@@ -138,7 +140,7 @@ def _handler(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             parts = urlsplit(self.path)
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if parts.path.startswith("/respond/"):
-                fake.record(Call("respond", json.loads(raw or b"{}"), None))
+                fake.record(Call("respond", json.loads(raw or b"{}"), None, path=parts.path))
                 return self._send(200, "ok", "text/plain")
             if parts.path.startswith("/upload/"):
                 fake.record(Call("upload", {"file_id": parts.path[8:], "bytes": len(raw)}, None))
