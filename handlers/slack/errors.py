@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from crm.errors import CrmError
 from handlers.dispatch import error_view, unexpected_view
 from handlers.slack.replies import Where, reply
+from handlers.views import View
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,14 @@ Body = dict[str, Any]
 LazyWork = Callable[[Body, WebClient, Respond], None]
 
 
-def handle_error(error: Exception, body: Body, client: WebClient, respond: Respond) -> None:
-    """Tell the user what went wrong: a crm refusal as it is, anything else as an apology."""
+def handle_error(
+    error: Exception, body: Body, client: WebClient, respond: Respond, ack: Ack | None = None
+) -> BoltResponse | None:
+    """Tell the user what went wrong: a crm refusal as it is, anything else as an apology.
+
+    When the listener had already acked (a shortcut that then failed to open its modal), the
+    ack stands: Slack gets it instead of a 500 and shows no error of its own.
+    """
     if isinstance(error, CrmError):
         log.info("Refused a Slack request: %s", error.message)
         view = error_view(error)
@@ -38,8 +45,15 @@ def handle_error(error: Exception, body: Body, client: WebClient, respond: Respo
             log.error("Slack request failed (reference %s)", reference, exc_info=error)
         view = unexpected_view(reference)
     user_id, channel_id = where_from(body)
-    if not user_id:
-        return
+    if user_id:
+        _tell(view, user_id, channel_id, client, respond)
+    acked = getattr(ack, "response", None)
+    return acked if isinstance(acked, BoltResponse) else None
+
+
+def _tell(
+    view: View, user_id: str, channel_id: str | None, client: WebClient, respond: Respond
+) -> None:
     try:
         reply(view, where=Where(user_id, channel_id), client=client, respond=respond)
     except SlackApiError as failure:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 BOT_TOKEN = "xoxb-valid"
 RATE_LIMITED_TOKEN = "xoxb-ratelimited"  # the first call of each method answers 429
-FAILING_TOKEN = "xoxb-fatal_error"  # every call answers ok:false
+FAILING_TOKEN = "xoxb-fatal_error"  # every call but auth.test answers ok:false
 
 
 @dataclass
@@ -92,7 +92,7 @@ class FakeSlack:
         if token.endswith("ratelimited") and method not in self._limited:
             self._limited.add(method)
             return 429, {"ok": False, "error": "ratelimited"}
-        if token.endswith("fatal_error"):
+        if token.endswith("fatal_error") and method != "auth.test":
             return 200, {"ok": False, "error": "fatal_error"}
         return 200, {"ok": True, **self._data(method, args)}
 

@@ -123,7 +123,9 @@ def settle(app: App) -> None:
     app.rapport_executor.settle()
 
 
-def make_app(engine, sessions, registry, fake: FakeSlack, tmp_path, token=BOT_TOKEN) -> App:
+def make_app(
+    engine, sessions, registry, fake: FakeSlack, tmp_path, token=BOT_TOKEN, verify=True
+) -> App:
     settings = Settings(
         slack_bot_token=token,
         slack_signing_secret=SECRET,
@@ -135,7 +137,7 @@ def make_app(engine, sessions, registry, fake: FakeSlack, tmp_path, token=BOT_TO
     rapport.sessions = sessions
     rapport.__dict__["registry"] = registry
     executor = SettlingExecutor()
-    app = build_slack_app(rapport, executor=executor)
+    app = build_slack_app(rapport, executor=executor, verify_token=verify)
     app.rapport_executor = executor
     return app
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from crm.contacts.models import Contact
 from crm.setup.models import Salesperson
-from tests.fakes.slack_api import RATE_LIMITED_TOKEN
-from tests.handlers.slack.conftest import ADMIN, MEMBER, STRANGER, make_app, slash
+from tests.fakes.slack_api import FAILING_TOKEN, RATE_LIMITED_TOKEN
+from tests.handlers.slack.conftest import ADMIN, MEMBER, STRANGER, interactive, make_app, slash
 
 
 def contacts(db_session, name):
@@ -143,3 +143,28 @@ def test_rate_limited_calls_are_retried_after_retry_after(
     statuses = [call.status for call in fake_slack.of("users.info")]
     assert statuses == [429, 200]
     assert contacts(db_session, "Patient Co") == 1
+
+
+def test_a_failing_slack_api_is_logged_with_a_reference_and_no_token(
+    engine, sessions, registry, fake_slack, people, tmp_path, caplog
+):
+    app = make_app(
+        engine, sessions, registry, fake_slack, tmp_path, token=FAILING_TOKEN, verify=False
+    )
+    payload = {
+        "type": "shortcut",
+        "token": "legacy",
+        "action_ts": "1.2",
+        "team": {"id": "T0001", "domain": "acme"},
+        "user": {"id": MEMBER, "username": "max", "team_id": "T0001"},
+        "callback_id": "shortcut-new-contact",
+        "trigger_id": "trig-x",
+    }
+
+    with caplog.at_level(logging.INFO):
+        response = interactive(app, payload)
+
+    assert response.status == 200  # acked before the failing call
+    assert "Slack API call failed: fatal_error (reference " in caplog.text
+    assert "Could not tell UMEMBER about an error: fatal_error" in caplog.text
+    assert FAILING_TOKEN not in caplog.text
