@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from handlers.slack import forms
 from handlers.slack.errors import Body, after_ack, where_from
+from handlers.slack.home import publish_home
 from handlers.slack.ids import ActionId
 from handlers.slack.modals import open_form
 from handlers.slack.replies import Where, reply
@@ -59,6 +60,9 @@ def register(app: App, runtime: SlackRuntime) -> None:
             return
         where = Where(user_id, channel_id, command=command)
         reply(result.view, where=where, client=client, respond=respond)
+        if (body.get("view") or {}).get("type") == "home":
+            # A task done from the Home tab must leave it: show the tab as it is now.
+            publish_home(user_id, runtime=runtime, client=client)
 
     @after_ack
     def handle_more_button_click(body: Body, client: WebClient, respond: Respond) -> None:

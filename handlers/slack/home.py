@@ -52,29 +52,8 @@ class HomeData:
     zone: ZoneInfo
 
 
-class ChartFiles:
-    """Uploaded chart files by PNG path, so that an unchanged chart is uploaded once."""
-
-    def __init__(self) -> None:
-        self._ids: dict[Path, str] = {}
-
-    def file_id(self, path: Path, client: WebClient) -> str | None:
-        """Return the Slack file id of a chart, uploading it the first time."""
-        if path not in self._ids:
-            response = client.files_upload_v2(
-                file=str(path), filename=path.name, title="Open pipeline by stage"
-            )
-            file_id = (response.get("file") or {}).get("id")
-            if not file_id:
-                return None
-            self._ids[path] = str(file_id)
-            log.info("Uploaded the pipeline chart %s as %s", path.name, file_id)
-        return self._ids[path]
-
-
 def register(app: App, runtime: SlackRuntime) -> None:
     """Publish the Home tab when it is opened, and answer its buttons."""
-    charts = ChartFiles()
 
     def ack_home_opened_event(ack: Ack) -> None:
         ack()
@@ -84,11 +63,11 @@ def register(app: App, runtime: SlackRuntime) -> None:
         event = body["event"]
         if event.get("tab", "home") != "home":
             return
-        publish_home(event["user"], runtime=runtime, client=client, charts=charts)
+        publish_home(event["user"], runtime=runtime, client=client)
 
     def handle_home_refresh_button_click(ack: Ack, body: Body, client: WebClient) -> None:
         ack()
-        publish_home(body["user"]["id"], runtime=runtime, client=client, charts=charts)
+        publish_home(body["user"]["id"], runtime=runtime, client=client)
 
     def handle_home_form_button_click(ack: Ack, body: Body, client: WebClient) -> None:
         ack()
@@ -102,9 +81,7 @@ def register(app: App, runtime: SlackRuntime) -> None:
         app.action(action_id.value)(handle_home_form_button_click)
 
 
-def publish_home(
-    user_id: str, *, runtime: SlackRuntime, client: WebClient, charts: ChartFiles
-) -> None:
+def publish_home(user_id: str, *, runtime: SlackRuntime, client: WebClient) -> None:
     """Publish a user's Home tab from the CRM as it is now."""
     person = runtime.salesperson(user_id=user_id, client=client)
     if isinstance(person, CrmError):
@@ -114,10 +91,24 @@ def publish_home(
         chart_id = None
         if data.pipeline:
             path = pipeline_chart(data.pipeline, runtime.output_dir / "charts")
-            chart_id = charts.file_id(path, client)
+            chart_id = _chart_file_id(path, runtime, client)
         blocks = home_blocks(person, data, chart_id)
     client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks[:HOME_BLOCKS]})
     log.info("Published the Home tab of %s", user_id)
+
+
+def _chart_file_id(path: Path, runtime: SlackRuntime, client: WebClient) -> str | None:
+    # Chart files are named after their data: an unchanged pipeline is uploaded once.
+    if str(path) not in runtime.uploads:
+        response = client.files_upload_v2(
+            file=str(path), filename=path.name, title="Open pipeline by stage"
+        )
+        file_id = (response.get("file") or {}).get("id")
+        if not file_id:
+            return None
+        runtime.uploads[str(path)] = str(file_id)
+        log.info("Uploaded the pipeline chart %s as %s", path.name, file_id)
+    return runtime.uploads[str(path)]
 
 
 def home_data(session: Session, person: Salesperson) -> HomeData:

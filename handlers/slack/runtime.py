@@ -36,6 +36,7 @@ class SlackRuntime:
     sessions: sessionmaker[Session]
     output_dir: Path = field(default_factory=lambda: Path("rapport-output"))
     command: str = "/crm"
+    uploads: dict[str, str] = field(default_factory=dict)  # chart file -> Slack file id
 
     def run(
         self,

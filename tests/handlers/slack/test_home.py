@@ -8,7 +8,7 @@ from crm.contacts.models import Contact
 from crm.interactions.models import InteractionLogEntry
 from crm.opportunities.models import Opportunity, OpportunityEntry, SalesCycle, SalesCycleStage
 from crm.tasks.models import Task
-from tests.handlers.slack.conftest import MEMBER, STRANGER, event
+from tests.handlers.slack.conftest import MEMBER, STRANGER, button, event, interactive
 
 
 def home_opened(user=MEMBER):
@@ -116,3 +116,18 @@ def test_a_stranger_sees_how_to_get_access(slack_app, fake_slack):
 
     shown = json.dumps(fake_slack.wait_for("views.publish")[0].args["view"])
     assert "Welcome to Rapport" in shown and "setup salesperson add" in shown
+
+
+def test_a_task_done_from_home_leaves_the_tab(slack_app, fake_slack, db_session):
+    pipeline(db_session)
+    payload = button(fake_slack, "task done TK000002")
+    payload.pop("response_url")
+    payload.pop("channel")
+    payload["container"] = {"type": "view", "view_id": "VHOME"}
+    payload["view"] = {"id": "VHOME", "type": "home"}
+
+    interactive(slack_app, payload)
+
+    published = json.dumps(fake_slack.wait_for("views.publish")[0].args["view"])
+    assert "TK000001" in published and "TK000002" not in published
+    assert "TK000002" in json.dumps(fake_slack.wait_for("chat.postMessage")[0].args)
