@@ -86,7 +86,8 @@ def register(app: App, runtime: SlackRuntime) -> None:
     def handle_form_submission(ack: Ack, body: Body, client: WebClient) -> None:
         view = body["view"]
         form = FORMS[view["callback_id"]]
-        if form.build is None:
+        if form.build is None:  # a form of its own listener, not of the grammar
+            ack()
             return
         user_id = body["user"]["id"]
         metadata = json.loads(view.get("private_metadata") or "{}")
@@ -118,12 +119,8 @@ def register(app: App, runtime: SlackRuntime) -> None:
         ack(options=[{"text": plain(label), "value": value[:150]} for value, label in found])
 
     app.view(FORM_CALLBACKS)(handle_form_submission)
-    for source, action_id in (
-        (OptionSource.CONTACTS, "contact"),
-        (OptionSource.COMPANIES, "company"),
-    ):
-        log.debug("Live search %s answers the %s selects", source, action_id)
-        app.options(action_id)(handle_contact_options)
+    app.options(OptionSource.CONTACTS.value)(handle_contact_options)
+    app.options(OptionSource.COMPANIES.value)(handle_contact_options)
 
 
 def _find_by_grammar(
