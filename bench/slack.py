@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 
 from bot.app import Rapport  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.slack import build_slack_app, http_server  # noqa: E402
+from bot.slack import build_slack_app, http_server, tune_for_acks  # noqa: E402
 from crm import db  # noqa: E402
 from crm.contacts.models import Contact  # noqa: E402
 from crm.numbering import NumberSeries  # noqa: E402
@@ -196,6 +196,7 @@ def main() -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=6)
     options = parser.parse_args()
+    tune_for_acks()  # as `rapport start` does
 
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
