@@ -1,6 +1,7 @@
 """Build the Slack app from the settings and run it: HTTP endpoint or Socket Mode."""
 
 import logging
+import os
 import sys
 from concurrent.futures import Executor, ThreadPoolExecutor
 from socketserver import ThreadingMixIn
@@ -20,7 +21,9 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 RATE_LIMIT_RETRIES = 3
-WORKERS = 4
+# Work after the ack is mostly CPU (queries, rendering): more workers than cores only take
+# turns from the threads that ack. Measured on 2 cores: 4 workers doubled the p99 of acks.
+WORKERS = max(2, os.cpu_count() or 2)
 # Work after the ack holds the GIL in slices of the switch interval (5 ms by default); a
 # shorter one lets the threads that only read a request and ack it get their turn sooner.
 SWITCH_INTERVAL = 0.001
