@@ -5,7 +5,7 @@ import os
 import sys
 from concurrent.futures import Executor, ThreadPoolExecutor
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
@@ -16,6 +16,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.app import Rapport
 from handlers.slack import SlackRuntime, register
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -99,17 +102,21 @@ def tune_for_acks() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
 
 
+def socket_mode(app: App, app_token: str) -> "SocketModeHandler":
+    """Return the Socket Mode connection of the app: Slack's requests over a WebSocket."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(app, app_token)
+
+
 def run_slack(rapport: Rapport) -> int:
     """Run the Slack front until interrupted: Socket Mode with an app token, else HTTP."""
     settings = rapport.settings
     tune_for_acks()
     app = build_slack_app(rapport)
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         log.info("Slack: connecting in Socket Mode")
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.start()  # type: ignore[no-untyped-call]
+        socket_mode(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
         return 0
     server = http_server(app, port=settings.slack_port)
     log.info("Slack: listening on port %d at %s", settings.slack_port, EVENTS_PATH)

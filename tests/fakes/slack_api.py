@@ -35,6 +35,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.state = SlackState()
         self.calls: list[Call] = []
+        self.socket_url = ""  # where apps.connections.open sends Socket Mode clients
         self._changed = threading.Condition()
         self._limited: set[str] = set()
         self._files = 0
@@ -99,6 +100,8 @@ class FakeSlack:
     def _data(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
             return {"team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "team": "Acme"}
+        if method == "apps.connections.open":
+            return {"url": self.socket_url}
         if method == "users.info":
             user = args.get("user", "")
             profile = {"email": self.state.emails[user]} if user in self.state.emails else {}

@@ -5,10 +5,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import parse_qsl
 
 import pytest
+from sqlalchemy import select
 
-from bot.slack import http_server
+from bot.slack import http_server, socket_mode
+from crm.contacts.models import Contact
+from tests.fakes.slack_socket import FakeSocketMode
 from tests.handlers.slack.conftest import (
     SECRET,
     command_body,
@@ -87,3 +91,31 @@ def test_the_signing_secret_is_never_logged(slack_app, fake_slack, caplog):
         slash(slack_app, fake_slack, "help")
 
     assert SECRET not in caplog.text and "xoxb-valid" not in caplog.text
+
+
+def test_socket_mode_delivers_commands_and_acks_them(slack_app, fake_slack, db_session):
+    socket = FakeSocketMode()
+    fake_slack.socket_url = socket.url
+    payload = dict(parse_qsl(command_body(fake_slack, 'contact add "Socket Co"')))
+    socket.envelopes.append(
+        {
+            "envelope_id": "env-1",
+            "payload": payload,
+            "type": "slash_commands",
+            "accepts_response_payload": True,
+        }
+    )
+    handler = socket_mode(slack_app, "xapp-test-token")
+    handler.connect()
+    try:
+        acks = socket.wait_for_acks(1)
+        reply = fake_slack.wait_for("respond")[0].args
+        settle(slack_app)
+    finally:
+        handler.close()
+        socket.close()
+
+    assert acks[0]["envelope_id"] == "env-1"
+    assert "Added company" in json.dumps(reply)
+    assert fake_slack.of("apps.connections.open")[0].token == "xapp-test-token"
+    assert db_session.scalars(select(Contact).where(Contact.name == "Socket Co")).one()
