@@ -102,7 +102,14 @@ def _start(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     app = _app()
-    # Slack, the mailbox watcher and the scheduler join here once they are configured.
+    if app.settings.slack_configured:
+        from bot import logs
+        from bot.slack import run_slack
+
+        # A server has no prompt to keep clean: its log goes to stderr at the configured level.
+        logs.configure(app.settings.log_level, app.settings.log_file)
+        return run_slack(app)
+    # The mailbox watcher and the scheduler join here once they are configured.
     return run_console(app, user=args.user, as_json=False)
 
 

@@ -5,6 +5,7 @@ from crm.contacts import models as contacts
 from crm.interactions import models as interactions
 from crm.numbering import NumberSeries
 from crm.opportunities import models as opportunities
+from crm.requests import models as requests
 from crm.segments import models as segments
 from crm.setup import models as setup
 from crm.tasks import models as tasks
@@ -15,6 +16,7 @@ __all__ = [
     "contacts",
     "interactions",
     "opportunities",
+    "requests",
     "segments",
     "setup",
     "tasks",

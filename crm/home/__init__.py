@@ -1,0 +1,1 @@
+"""A salesperson's own overview: open opportunities, tasks, interactions and the pipeline."""
