@@ -11,33 +11,32 @@ INK = "#33415c"
 
 def draw(spec: ChartSpec, path: Path) -> None:
     """Draw the chart into a PNG file."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
+    # A bare Figure on the Agg canvas, not pyplot: pyplot keeps global state that the Slack
+    # front's worker threads would share.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     width = min(max(7.0, 0.9 * len(spec.categories) + 3), 14)
-    fig, ax = plt.subplots(figsize=(width, 4.8), dpi=110)
-    try:
-        _style(ax)
-        if spec.kind == "funnel":
-            _funnel(ax, spec)
-        elif spec.kind == "pipeline":
-            _pipeline(ax, spec)
-        else:
-            _bars(ax, spec)
-        ax.set_title(spec.title, loc="left", fontsize=13, color=INK, pad=14, weight="bold")
-        # Fixed margins: tight_layout would draw the whole figure once more just to measure it.
-        fig.subplots_adjust(
-            left=0.2 if spec.kind == "funnel" else 0.1,
-            right=0.9 if spec.kind == "pipeline" else 0.97,
-            top=0.87,
-            bottom=0.24 if _rotation(spec) else 0.1,
-        )
-        # Light compression: the file is a little bigger, the encoding several times faster.
-        fig.savefig(path, format="png", pil_kwargs={"compress_level": 1})
-    finally:
-        plt.close(fig)
+    fig = Figure(figsize=(width, 4.8), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    _style(ax)
+    if spec.kind == "funnel":
+        _funnel(ax, spec)
+    elif spec.kind == "pipeline":
+        _pipeline(ax, spec)
+    else:
+        _bars(ax, spec)
+    ax.set_title(spec.title, loc="left", fontsize=13, color=INK, pad=14, weight="bold")
+    # Fixed margins: tight_layout would draw the whole figure once more just to measure it.
+    fig.subplots_adjust(
+        left=0.2 if spec.kind == "funnel" else 0.1,
+        right=0.9 if spec.kind == "pipeline" else 0.97,
+        top=0.87,
+        bottom=0.24 if _rotation(spec) else 0.1,
+    )
+    # Light compression: the file is a little bigger, the encoding several times faster.
+    fig.savefig(path, format="png", pil_kwargs={"compress_level": 1})
 
 
 def _style(ax: Any) -> None:
