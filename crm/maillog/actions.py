@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from crm.audit import Actor
 from crm.contacts.models import Contact
 from crm.interactions.models import InteractionLogEntry
+from crm.opportunities import service as opportunities
+from crm.tasks import service as tasks
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,6 @@ def create_opportunity(
     command: MailCommand,
 ) -> str:
     """Open an opportunity from `#opp <value> "<description>"` and link the interaction."""
-    from crm.opportunities import service as opportunities
-
     data = opportunities.OpportunityCreate(
         description=command.text or entry.description,
         salesperson=actor.salesperson,
@@ -53,8 +53,6 @@ def create_task(
     command: MailCommand,
 ) -> str:
     """Create a task from `#task <what> [<due date>]` for the contact."""
-    from crm.tasks import service as tasks
-
     data = tasks.TaskCreate(
         description=command.text or entry.description,
         due_date=command.due,

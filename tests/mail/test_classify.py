@@ -13,7 +13,7 @@ from mail.inspect import inspect_message
 from mail.parse import parse_message
 
 CORPUS = Path(__file__).parent / "corpus"
-ROWS = list(csv.DictReader((CORPUS / "expected.csv").open(encoding="utf-8")))
+ROWS = list(csv.DictReader((CORPUS / "expected.csv").read_text(encoding="utf-8").splitlines()))
 INTERNAL = Internal(
     domains=frozenset({"northwind.example"}), mailboxes=frozenset({"crm@northwind.example"})
 )
