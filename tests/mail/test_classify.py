@@ -98,8 +98,8 @@ def test_inspect_command_prints_exactly_the_five_keys(tmp_path: Path) -> None:
     done = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "bot.cli",
+            "-c",
+            "import sys; from bot.cli import main; sys.exit(main())",
             "mail",
             "inspect",
             str(path),
