@@ -28,6 +28,13 @@ def strip_commands(subject: str) -> str:
 
 def _command(kind: str, text: str, today: dt.date) -> MailCommand:
     words = _words(text)
+    due = None
+    if words:
+        try:
+            due = parse_date(words[-1].removeprefix("close=").removeprefix("due="), today=today)
+            words = words[:-1] if kind == "opp" else words
+        except InvalidInput:
+            due = None
     if kind == "opp":
         value = None
         if words:
@@ -36,13 +43,7 @@ def _command(kind: str, text: str, today: dt.date) -> MailCommand:
                 words = words[1:]
             except InvalidInput:
                 value = None
-        return MailCommand("opp", " ".join(words), value=value)
-    due = None
-    if words:
-        try:
-            due = parse_date(words[-1], today=today, field="due")
-        except InvalidInput:
-            due = None
+        return MailCommand("opp", " ".join(words), value=value, due=due)
     return MailCommand("task", " ".join(words), due=due)
 
 

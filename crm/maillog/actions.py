@@ -20,7 +20,7 @@ class MailCommand:
     kind: str
     text: str
     value: Decimal | None = None
-    due: dt.date | None = None
+    due: dt.date | None = None  # the task's due date, or the opportunity's expected close
 
 
 def create_opportunity(
@@ -31,16 +31,16 @@ def create_opportunity(
     entry: InteractionLogEntry,
     command: MailCommand,
 ) -> str:
-    """Open an opportunity from `#opp <value> "<description>"` and link the interaction."""
+    """Open an opportunity from `#opp <value> "<description>" [<close date>]`, linked."""
     data = opportunities.OpportunityCreate(
         description=command.text or entry.description,
         salesperson=actor.salesperson,
         estimated_value=command.value,
+        estimated_close_date=command.due,
     )
     opportunity = opportunities.create(
         db_session=db_session, actor=actor, contact=contact, data=data, interaction=entry
     )
-    entry.opportunity_no = opportunity.no
     return f"opportunity {opportunity.no} {opportunity.description}"
 
 

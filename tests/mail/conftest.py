@@ -10,6 +10,7 @@ from crm.audit import Actor, Channel
 from crm.contacts import service as contacts
 from crm.contacts.models import Contact, ContactAltEmail, ContactType
 from crm.interactions.models import InteractionGroup, InteractionTemplate
+from crm.opportunities.models import SalesCycle, SalesCycleStage
 from crm.setup.models import InternalDomain, MarketingSetup, Salesperson
 from mail.mailbox import MaildirMailbox
 from mail.pipeline import MailConfig, Pipeline
@@ -28,6 +29,19 @@ def seed_crm(session: Session) -> dict[str, Contact]:
         setup = MarketingSetup(id=1)
         session.add(setup)
     setup.email_template = "EMAIL"
+    session.add(SalesCycle(code="NEW", description="New business"))
+    session.flush()
+    session.add(
+        SalesCycleStage(
+            cycle_code="NEW",
+            stage=1,
+            description="Qualify",
+            completed_pct=10,
+            chances_pct=50,
+            date_formula="3M",
+        )
+    )
+    setup.default_sales_cycle = "NEW"
     session.add(InternalDomain(domain="northwind.example"))
     for code, name, email in (
         ("ANNA", "Anna Berg", "anna@northwind.example"),
