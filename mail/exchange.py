@@ -117,3 +117,6 @@ class ExchangeMailbox:
             if isinstance(result, Exception):
                 raise result
         log.info("Exchange sent %d message(s)", len(items))
+
+    def close(self) -> None:
+        self.account.protocol.close()

@@ -177,3 +177,6 @@ class GraphMailbox:
     def send_many(self, messages: Sequence[EmailMessage]) -> None:
         for message in messages:
             self.send(message)
+
+    def close(self) -> None:
+        self.http.close()

@@ -49,6 +49,10 @@ class Mailbox(Protocol):
         """Send several messages, in as few requests as the server allows."""
         ...
 
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
 
 class MaildirMailbox:
     """The embedded default: queue, storage, failed and outbox Maildirs under one folder.
@@ -120,3 +124,6 @@ class MaildirMailbox:
     def send_many(self, messages: Sequence[EmailMessage]) -> None:
         for message in messages:
             self.send(message)
+
+    def close(self) -> None:
+        return None

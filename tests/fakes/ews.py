@@ -11,6 +11,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
@@ -334,6 +335,7 @@ class EwsServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.exchange = FakeExchange()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.opened: list[Any] = []  # clients a test opened, closed with the server
 
     @property
     def url(self) -> str:

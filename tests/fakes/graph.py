@@ -260,6 +260,7 @@ class GraphServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.graph = FakeGraph()
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.opened: list[Any] = []  # clients a test opened, closed with the server
 
     @property
     def base_url(self) -> str:
