@@ -5,7 +5,8 @@ import hashlib
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -68,11 +69,14 @@ class Pipeline:
         self.notifier = notifier
         self.today = today
         self._directory: maillog.Directory | None = None
+        self._template: str | None = None
+        self._session: Session | None = None
 
     def ready(self) -> str | None:
         """Return why mail cannot be logged yet (a missing setup), or None when it can."""
         with self.sessions() as session:
-            if not maillog.email_template(db_session=session):
+            self._template = maillog.email_template(db_session=session)
+            if not self._template:
                 return (
                     "no interaction template is set for e-mails: "
                     "`setup marketing edit email_template=<code>`"
@@ -90,13 +94,29 @@ class Pipeline:
             summary.counts["waiting"] = self.mailbox.count()
             return summary
         self._directory = None
-        for item in self.mailbox.queue(limit or self.config.batch):
-            summary.counts[self.process(item)] += 1
-            if stop is not None and stop.is_set():
-                break
+        # One session for the pass, one transaction per message: what a message commits is
+        # its own, and the setup rows read for the first message serve the others.
+        with self.sessions() as session:
+            self._session = session
+            try:
+                for item in self.mailbox.queue(limit or self.config.batch):
+                    summary.counts[self.process(item)] += 1
+                    if stop is not None and stop.is_set():
+                        break
+            finally:
+                self._session = None
         if summary.total:
             log.info("Mailbox pass: %s", summary)
         return summary
+
+    @contextmanager
+    def _begin(self) -> Iterator[Session]:
+        if self._session is None:
+            with self.sessions.begin() as session:
+                yield session
+            return
+        with self._session.begin():
+            yield self._session
 
     def internal(self) -> Internal:
         """Return our side as the classifier needs it, read once per pass."""
@@ -128,12 +148,14 @@ class Pipeline:
             status = MessageStatus.FAILED if result.refused else MessageStatus.SKIPPED
             return self._file(item, facts, status, skip)
         try:
-            with self.sessions.begin() as session:
+            with self._begin() as session:
                 outcome = maillog.log_message(
                     db_session=session,
                     facts=facts,
                     policy=self.config.policy,
                     sender_cap=self.config.sender_cap,
+                    known=self._directory,
+                    template=self._template,
                 )
                 report = self._report(outcome, facts, result)
         except IntegrityError:
@@ -194,7 +216,7 @@ class Pipeline:
         self, item: QueuedMessage, facts: MailFacts, status: MessageStatus, reason: str
     ) -> str:
         try:
-            with self.sessions.begin() as session:
+            with self._begin() as session:
                 if maillog.get_message(db_session=session, key=facts.key) is None:
                     maillog.record(db_session=session, facts=facts, status=status, reason=reason)
         except Exception:

@@ -165,8 +165,13 @@ def log_message(
     facts: MailFacts,
     policy: UnknownPolicy = UnknownPolicy.REVIEW,
     sender_cap: int = 0,
+    known: Directory | None = None,
+    template: str | None = None,
 ) -> Outcome:
-    """Log one interaction per counterpart of a message; a replayed message logs nothing."""
+    """Log one interaction per counterpart of a message; a replayed message logs nothing.
+
+    A caller that logs many messages passes the directory and the template it read once.
+    """
     if existing := get_message(db_session=db_session, key=facts.key):
         return Outcome(existing, replayed=True)
     capped = facts.sender and sender_cap
@@ -179,11 +184,11 @@ def log_message(
     db_session.add(message)
     db_session.flush()  # takes the unique key now, so a second instance waits or fails here
     outcome = Outcome(message)
-    directory_ = directory(db_session=db_session)
-    outcome.salesperson = _salesperson(db_session, facts, directory_)
-    if facts.forwarded and (facts.sender or "") not in directory_.salespeople:
+    known = known or directory(db_session=db_session)
+    outcome.salesperson = _salesperson(db_session, facts, known)
+    if facts.forwarded and (facts.sender or "") not in known.salespeople:
         return _finish(outcome, f"{facts.sender} forwarded it but is not a salesperson")
-    template = email_template(db_session=db_session)
+    template = template or email_template(db_session=db_session)
     if not template:
         raise Conflict(
             "No interaction template is set for e-mails.",
