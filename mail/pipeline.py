@@ -79,7 +79,7 @@ class Pipeline:
             if not self._template:
                 return (
                     "no interaction template is set for e-mails: "
-                    "`setup marketing edit email_template=<code>`"
+                    "`setup template defaults email=<code>`"
                 )
         return None
 
@@ -98,6 +98,8 @@ class Pipeline:
         # its own, and the setup rows read for the first message serve the others.
         with self.sessions() as session:
             self._session = session
+            held = maillog.setup_rows(db_session=session)
+            session.commit()  # end the read, so each message opens its own transaction
             try:
                 for item in self.mailbox.queue(limit or self.config.batch):
                     summary.counts[self.process(item)] += 1
@@ -105,6 +107,7 @@ class Pipeline:
                         break
             finally:
                 self._session = None
+                del held
         if summary.total:
             log.info("Mailbox pass: %s", summary)
         return summary

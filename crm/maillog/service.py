@@ -7,15 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, union_all
+from sqlalchemy.orm import Session, lazyload
 
 from crm.audit import Actor, Channel
 from crm.contacts import service as contact_service
 from crm.contacts.models import Contact, ContactAltEmail, ContactType
 from crm.db import utcnow
 from crm.errors import Conflict, CrmError, InvalidInput, NotFound
-from crm.interactions.models import InformationFlow, InitiatedBy, InteractionLogEntry
+from crm.interactions.models import (
+    InformationFlow,
+    InitiatedBy,
+    InteractionLogEntry,
+    InteractionTemplate,
+)
 from crm.interactions.service import InteractionCreate, log_interaction
 from crm.maillog import actions
 from crm.maillog.actions import MailCommand
@@ -106,6 +111,19 @@ def directory(*, db_session: Session) -> Directory:
     return Directory(domains, {email: code for email, code in rows if email})
 
 
+def setup_rows(*, db_session: Session) -> list[object]:
+    """Return the salespeople and the e-mail template, for a caller to hold during a batch.
+
+    The session keeps only rows something refers to; holding these spares every message of
+    a batch the same lookups.
+    """
+    rows: list[object] = list(db_session.scalars(select(Salesperson)))
+    code = email_template(db_session=db_session)
+    if code and (template := db_session.get(InteractionTemplate, code)):
+        rows.append(template)
+    return rows
+
+
 def get_message(*, db_session: Session, key: str) -> MailMessage | None:
     """Return the record of a processed message, or None when it was never processed."""
     return db_session.scalars(select(MailMessage).where(MailMessage.key == key)).first()
@@ -173,37 +191,49 @@ def log_message(
     A caller that logs many messages passes the directory and the template it read once.
     """
     if existing := get_message(db_session=db_session, key=facts.key):
-        return Outcome(existing, replayed=True)
+        if existing.status != MessageStatus.FAILED.value:
+            return Outcome(existing, replayed=True)
+        # A failed message put back in the queue (after its cause was fixed) is tried anew.
+        db_session.delete(existing)
+        db_session.flush()
     capped = facts.sender and sender_cap
     if capped and recent_from(db_session=db_session, sender=facts.sender or "") >= sender_cap:
         reason = f"more than {sender_cap} messages from {facts.sender} within an hour"
         skipped = MessageStatus.SKIPPED
         return Outcome(record(db_session=db_session, facts=facts, status=skipped, reason=reason))
 
+    # The record is written last, with its outcome: one INSERT, no UPDATE. A second instance
+    # logging the same message at once fails on the unique key at that INSERT, and rolls back.
     message = _new_record(facts)
-    db_session.add(message)
-    db_session.flush()  # takes the unique key now, so a second instance waits or fails here
     outcome = Outcome(message)
     known = known or directory(db_session=db_session)
     outcome.salesperson = _salesperson(db_session, facts, known)
+    message.salesperson = outcome.salesperson.code if outcome.salesperson else None
     if facts.forwarded and (facts.sender or "") not in known.salespeople:
-        return _finish(outcome, f"{facts.sender} forwarded it but is not a salesperson")
+        reason = f"{facts.sender} forwarded it but is not a salesperson"
+        return _finish(db_session, outcome, reason)
     template = template or email_template(db_session=db_session)
     if not template:
         raise Conflict(
             "No interaction template is set for e-mails.",
-            hint="Set one with `setup marketing edit email_template=<code>`.",
+            hint="Set one with `setup template defaults email=<code>`.",
         )
-    message.salesperson = outcome.salesperson.code if outcome.salesperson else None
 
+    matches = contacts_by_email(db_session=db_session, emails=[p.email for p in facts.counterparts])
+    done = set(
+        db_session.scalars(
+            select(MailInteraction.contact_id).where(MailInteraction.dedupe_key == facts.dedupe_key)
+        )
+    )
     for party in facts.counterparts:
-        _log_party(db_session, facts, party, template, policy, outcome)
+        contacts = matches.get(party.email.lower(), [])
+        _log_party(db_session, facts, party, contacts, template, policy, outcome, done)
     if facts.commands:
         _apply_commands(db_session, facts, outcome)
-    return _finish(outcome, "")
+    return _finish(db_session, outcome, "")
 
 
-def _finish(outcome: Outcome, reason: str) -> Outcome:
+def _finish(db_session: Session, outcome: Outcome, reason: str) -> Outcome:
     message = outcome.message
     if outcome.logged:
         message.status = MessageStatus.LOGGED.value
@@ -216,6 +246,11 @@ def _finish(outcome: Outcome, reason: str) -> Outcome:
     if not outcome.logged and not outcome.pending and not outcome.notes:
         outcome.notes.append("it has no external counterpart")
     message.reason = "; ".join(outcome.notes)[:500]
+    db_session.add(message)
+    for pending in outcome.pending:
+        pending.message = message
+    db_session.add_all(outcome.pending)
+    db_session.flush()
     log.info(
         "Mail %s %s: %d logged, %d pending",
         message.message_id or message.key,
@@ -239,15 +274,45 @@ def _actor(outcome: Outcome, facts: MailFacts) -> Actor:
     return Actor(Channel.EMAIL, code, facts.sender)
 
 
+def contacts_by_email(*, db_session: Session, emails: Sequence[str]) -> dict[str, list[Contact]]:
+    """Return the contacts each address belongs to, by primary or alternative e-mail.
+
+    The rule of contact_service.get_by_email, for every counterpart of a message in one
+    statement: a message is logged many times a minute and each statement counts.
+    """
+    keys = sorted({key for key in (search_email(e) for e in emails) if key})
+    if not keys:
+        return {}
+    primary = select(Contact.id.label("cid"), Contact.search_email.label("key")).where(
+        Contact.search_email.in_(keys)
+    )
+    alternative = select(
+        ContactAltEmail.contact_id.label("cid"), ContactAltEmail.search_email.label("key")
+    ).where(ContactAltEmail.search_email.in_(keys))
+    matches = union_all(primary, alternative).subquery()
+    stmt = (
+        select(Contact, matches.c.key)
+        .join(matches, matches.c.cid == Contact.id)
+        .options(lazyload(Contact.alt_emails))
+        .order_by(Contact.no)
+    )
+    found: dict[str, list[Contact]] = {}
+    for contact, key in db_session.execute(stmt):
+        if contact not in found.setdefault(key, []):
+            found[key].append(contact)
+    return found
+
+
 def _log_party(
     db_session: Session,
     facts: MailFacts,
     party: Party,
+    contacts: list[Contact],
     template: str,
     policy: UnknownPolicy,
     outcome: Outcome,
+    done: set[int],
 ) -> None:
-    contacts = contact_service.get_by_email(db_session=db_session, email=party.email)
     if len(contacts) > 1:
         _hold(db_session, party, outcome, choices=[c.no for c in contacts])
         outcome.notes.append(f"{party.email} belongs to {len(contacts)} contacts")
@@ -264,8 +329,12 @@ def _log_party(
         ]
         outcome.created.append(f"contact {contacts[0].no} {contacts[0].name}")
     contact = contacts[0]
-    entry = _log_once(db_session, facts, contact, template, outcome)
+    if contact.id in done:
+        outcome.notes.append(f"already logged for {contact.no}")
+        return
+    entry = _log_once(db_session, facts, contact, template, outcome, checked=True)
     if entry is not None:
+        done.add(contact.id)
         outcome.logged.append((contact, entry))
 
 
@@ -275,11 +344,13 @@ def _log_once(
     contact: Contact,
     template: str,
     outcome: Outcome,
+    *,
+    checked: bool = False,
 ) -> InteractionLogEntry | None:
     done = select(MailInteraction.id).where(
         MailInteraction.dedupe_key == facts.dedupe_key, MailInteraction.contact_id == contact.id
     )
-    if db_session.scalar(done) is not None:
+    if not checked and db_session.scalar(done) is not None:
         outcome.notes.append(f"already logged for {contact.no}")
         return None
     inbound = facts.direction != InformationFlow.OUTBOUND.value
@@ -321,7 +392,6 @@ def _hold(
     db_session: Session, party: Party, outcome: Outcome, *, choices: list[str]
 ) -> MailPendingSender:
     pending = MailPendingSender(
-        message_id=outcome.message.id,
         email=party.email,
         name=party.name[:200],
         salesperson=outcome.salesperson.code if outcome.salesperson else None,
@@ -329,9 +399,7 @@ def _hold(
         status=PendingStatus.PENDING.value,
         created_at=utcnow(),
     )
-    db_session.add(pending)
-    db_session.flush()
-    outcome.pending.append(pending)
+    outcome.pending.append(pending)  # written with the message record, in _finish
     return pending
 
 

@@ -333,3 +333,22 @@ def test_the_reply_to_the_forwarder_is_an_automatic_mail_in_the_outbox(
     assert reply.to[0].email == "anna@northwind.example"
     assert reply.header("Auto-Submitted") == "auto-replied"
     assert "Jane Roe" in reply.text
+
+
+def test_a_failed_message_put_back_in_the_queue_is_logged(
+    pipeline: Pipeline, maildir: MaildirMailbox, db_session: Session, crm
+) -> None:
+    from crm.maillog import service as maillog
+    from crm.maillog.models import MessageStatus
+
+    key = "direct_inbound_bcc.49@mail.example"
+    facts = maillog.MailFacts(key, key, key, "direct", None, None, False, [], [], "", None)
+    maillog.record(db_session=db_session, facts=facts, status=MessageStatus.FAILED, reason="x")
+    db_session.commit()
+    raw = (CORPUS / "direct_inbound_bcc.eml").read_bytes()
+    assert key.encode() in raw
+
+    maildir.deliver(raw)  # the admin moved it back to the queue
+
+    assert pipeline.run_once().counts == {"logged": 1}
+    assert len(entries(db_session, crm["jane"])) == 1
