@@ -42,6 +42,7 @@ def message(number: int) -> bytes:
     ).encode()
 
 
+@pytest.mark.slow
 def test_killed_watcher_logs_every_message_exactly_once(
     crash_database: str, tmp_path: Path
 ) -> None:
