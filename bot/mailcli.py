@@ -49,11 +49,8 @@ def register(commands: Any) -> None:
 
 def build_mailbox(settings: "Settings") -> "Mailbox":
     """Return the mailbox the settings name."""
-    folders = {
-        "queue": settings.mail_queue_folder,
-        "storage": settings.mail_storage_folder,
-        "failed": settings.mail_failed_folder,
-    }
+    queue, storage = settings.mail_queue_folder, settings.mail_storage_folder
+    failed = settings.mail_failed_folder
     if settings.mail_backend == "ews":
         from mail.exchange import ExchangeMailbox
 
@@ -65,7 +62,9 @@ def build_mailbox(settings: "Settings") -> "Mailbox":
             password=password,
             version=settings.ews_version,
             auth_type=settings.ews_auth_type,
-            **folders,
+            queue=queue,
+            storage=storage,
+            failed=failed,
         )
     if settings.mail_backend == "graph":
         from mail.graph import GraphMailbox, msal_token_provider
@@ -77,7 +76,12 @@ def build_mailbox(settings: "Settings") -> "Mailbox":
             client_secret=secret.get_secret_value() if secret else "",
         )
         return GraphMailbox(
-            user=settings.mailbox_address, token=token, base_url=settings.graph_url, **folders
+            user=settings.mailbox_address,
+            token=token,
+            base_url=settings.graph_url,
+            queue=queue,
+            storage=storage,
+            failed=failed,
         )
     from mail.mailbox import MaildirMailbox
 

@@ -279,7 +279,7 @@ def _inline_forward(message: ParsedMessage, internal: Internal) -> tuple[Origina
     only_us = all(internal.is_internal(a) for a in message.recipients) and internal.known
     if not (marked or prefixed or only_us):
         return None  # a quoted reply (RE: ... with an Outlook header block) is not a forward
-    default_zone = message.date.tzinfo if message.date else dt.UTC
+    default_zone = (message.date.tzinfo if message.date else None) or dt.UTC
     month_first = fields.get("date_key", "") in ENGLISH_DATE_KEYS
     original = Original(
         sender=_first(parse_addresses(_address_text(fields.get("from", "")))),
