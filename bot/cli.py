@@ -5,13 +5,16 @@ import shlex
 import sys
 from collections.abc import Sequence
 
+from bot import mailcli
+
 OPERATOR_COMMANDS = {"start", "console", "run", "config", "db"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status (0 done, 1 refused, 2 failed)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] not in OPERATOR_COMMANDS and not argv[0].startswith("-"):
+    operator = argv and (argv[0] in OPERATOR_COMMANDS or mailcli.is_mail_operation(argv))
+    if argv and not operator and not argv[0].startswith("-"):
         # `rapport contact find acme` is `rapport run "contact find acme"`.
         argv = ["run", shlex.join(argv)]
     args = _parser().parse_args(argv)
@@ -44,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     config.add_parser("check", help="show what is set and what is missing").set_defaults(
         handler=_config_check
     )
+
+    mailcli.register(commands)
 
     database = commands.add_parser("db", help="the database schema").add_subparsers()
     database.add_parser("upgrade", help="upgrade the schema").set_defaults(handler=_db_upgrade)
@@ -102,15 +107,20 @@ def _start(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
     app = _app()
-    if app.settings.slack_configured:
-        from bot import logs
-        from bot.slack import run_slack
+    watcher = mailcli.start_watcher(app)
+    try:
+        if app.settings.slack_configured:
+            from bot import logs
+            from bot.slack import run_slack
 
-        # A server has no prompt to keep clean: its log goes to stderr at the configured level.
-        logs.configure(app.settings.log_level, app.settings.log_file)
-        return run_slack(app)
-    # The mailbox watcher and the scheduler join here once they are configured.
-    return run_console(app, user=args.user, as_json=False)
+            # A server has no prompt to keep clean: its log goes to stderr at the configured
+            # level.
+            logs.configure(app.settings.log_level, app.settings.log_file)
+            return run_slack(app)
+        return run_console(app, user=args.user, as_json=False)
+    finally:
+        if watcher is not None:
+            watcher.stop()
 
 
 def _config_check(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from crm.campaigns import models as campaigns
 from crm.contacts import models as contacts
 from crm.interactions import models as interactions
+from crm.maillog import models as maillog
 from crm.numbering import NumberSeries
 from crm.opportunities import models as opportunities
 from crm.requests import models as requests
@@ -15,6 +16,7 @@ __all__ = [
     "campaigns",
     "contacts",
     "interactions",
+    "maillog",
     "opportunities",
     "requests",
     "segments",

@@ -4,6 +4,7 @@ from handlers import (
     campaigns,
     contacts,
     interactions,
+    mail,
     opportunities,
     reports,
     segments,
@@ -25,6 +26,7 @@ def build_registry() -> Registry:
         segments,
         campaigns,
         reports,
+        mail,
         setup_activities,
     ):
         area.register(registry)
