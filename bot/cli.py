@@ -5,7 +5,9 @@ import shlex
 import sys
 from collections.abc import Sequence
 
-OPERATOR_COMMANDS = {"start", "console", "run", "config", "db"}
+from bot import jobs_cli
+
+OPERATOR_COMMANDS = {"start", "console", "run", "config", "db", "jobs"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     database.add_parser("current", help="show the schema revision").set_defaults(
         handler=_db_current
     )
+    jobs_cli.register(commands)
     return parser
 
 
@@ -100,10 +103,16 @@ def _console(args: argparse.Namespace) -> int:
 
 def _start(args: argparse.Namespace) -> int:
     from bot.console import run_console
+    from bot.scheduling import start_scheduler
 
     app = _app()
-    # Slack, the mailbox watcher and the scheduler join here once they are configured.
-    return run_console(app, user=args.user, as_json=False)
+    # Slack and the mailbox watcher join here once they are configured.
+    scheduler = start_scheduler(app)
+    try:
+        return run_console(app, user=args.user, as_json=False)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def _config_check(args: argparse.Namespace) -> int:

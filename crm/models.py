@@ -2,9 +2,10 @@
 
 from crm.contacts import models as contacts
 from crm.interactions import models as interactions
+from crm.jobs import models as jobs
 from crm.numbering import NumberSeries
 from crm.opportunities import models as opportunities
 from crm.setup import models as setup
 from crm.tasks import models as tasks
 
-__all__ = ["NumberSeries", "contacts", "interactions", "opportunities", "setup", "tasks"]
+__all__ = ["NumberSeries", "contacts", "interactions", "jobs", "opportunities", "setup", "tasks"]
