@@ -56,7 +56,6 @@ class SchedulerService:
 
     def start(self) -> None:
         """Start competing for leadership in the background."""
-        runtime.install(self.collaborators)
         self._thread = threading.Thread(target=self._loop, name="rapport-scheduler", daemon=True)
         self._thread.start()
 
@@ -93,6 +92,7 @@ class SchedulerService:
         self._save_states(specs)
 
     def _lead(self) -> None:
+        runtime.install(self.collaborators)
         scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=self._engine)},
             executors={"default": ThreadPoolExecutor(max_workers=self._workers)},
@@ -116,6 +116,9 @@ class SchedulerService:
         self.leading.clear()
         if scheduler is not None:
             scheduler.shutdown(wait=wait)
+            # APScheduler's loop may touch the store once more after shutting it down; its
+            # thread is joined now, so closing the store's connections here is final.
+            self._engine.dispose()
         self._lock.release()
 
     def sync_jobs(self) -> None:
