@@ -1,11 +1,23 @@
 """Every mapped table, imported once so that the metadata (and Alembic) sees them all."""
 
+from crm.campaigns import models as campaigns
 from crm.contacts import models as contacts
 from crm.interactions import models as interactions
 from crm.jobs import models as jobs
 from crm.numbering import NumberSeries
 from crm.opportunities import models as opportunities
+from crm.segments import models as segments
 from crm.setup import models as setup
 from crm.tasks import models as tasks
 
-__all__ = ["NumberSeries", "contacts", "interactions", "jobs", "opportunities", "setup", "tasks"]
+__all__ = [
+    "NumberSeries",
+    "campaigns",
+    "contacts",
+    "interactions",
+    "jobs",
+    "opportunities",
+    "segments",
+    "setup",
+    "tasks",
+]

@@ -1,7 +1,7 @@
 """Scheduler jobs: the APScheduler job store, job state and runs, leases, preferences.
 
 Revision ID: 0601
-Revises: 0001
+Revises: 0301 (0001 on its own; chained after segments once merged)
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import crm.db
 
 revision = "0601"
-down_revision = "0001"
+down_revision = "0301"
 branch_labels = None
 depends_on = None
 

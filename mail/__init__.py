@@ -1,0 +1,1 @@
+"""Mail: mailboxes, the logging pipeline, composing and sending mail."""
