@@ -7,6 +7,7 @@ from crm.jobs import models as jobs
 from crm.numbering import NumberSeries
 from crm.opportunities import models as opportunities
 from crm.segments import models as segments
+from crm.sends import models as sends
 from crm.setup import models as setup
 from crm.tasks import models as tasks
 
@@ -18,6 +19,7 @@ __all__ = [
     "jobs",
     "opportunities",
     "segments",
+    "sends",
     "setup",
     "tasks",
 ]

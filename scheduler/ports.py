@@ -52,5 +52,6 @@ class Collaborators:
     clock: Clock = utcnow
     notifier: Notifier | None = None
     mailbox: Any = None  # a campaign sender (scheduler.outbound.Sender)
+    renderer: Any = None  # renders campaign templates (crm.campaigns.content.Renderer)
     sync: Any = None  # the Dynamics 365 Sales sync client, when configured
     options: dict[str, Any] = field(default_factory=dict)

@@ -81,9 +81,7 @@ def set_content(
     """Store the e-mail templates the renderer accepts; refuse all of them if one fails."""
     given = {"subject": subject, "html": html, "text": text}
     if all(value is None for value in given.values()):
-        raise InvalidInput(
-            "Give at least one of subject=, html= or text=.", field="subject"
-        )
+        raise InvalidInput("Give at least one of subject=, html= or text=.", field="subject")
     for part, source in given.items():
         if source is not None:
             renderer.check(source, name=part, html=part == "html")

@@ -239,8 +239,7 @@ def statistics(*, db_session: Session, campaign: Campaign) -> CampaignStatistics
         .select_from(Opportunity)
         .outerjoin(
             OpportunityEntry,
-            (OpportunityEntry.opportunity_id == Opportunity.id)
-            & OpportunityEntry.active.is_(True),
+            (OpportunityEntry.opportunity_id == Opportunity.id) & OpportunityEntry.active.is_(True),
         )
         .where(Opportunity.campaign_no == campaign.no)
     ).one()

@@ -2,9 +2,10 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -78,10 +79,10 @@ def reminders_due(*, db_session: Session, now: dt.datetime) -> list[Reminder]:
 
 def claim_reminder(*, db_session: Session, task_id: int, now: dt.datetime) -> bool:
     """Mark a task reminded, unless another run did it first; True when this run may send."""
-    claimed = db_session.execute(
+    result = db_session.execute(
         update(Task).where(Task.id == task_id, Task.reminded_at.is_(None)).values(reminded_at=now)
-    ).rowcount
-    return bool(claimed)
+    )
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 @dataclass(frozen=True)

@@ -346,4 +346,3 @@ def logged_segment_exists(*, db_session: Session, criteria: Criteria) -> None:
                 field="logged",
                 hint="`segment list logged=yes` lists them.",
             )
-

@@ -47,7 +47,9 @@ def log_segment(
     if segment.logged_segment_id is not None:
         raise Conflict(f"Segment {segment.no} is logged already.")
     if not segment.description.strip():
-        raise InvalidInput("A segment needs a description before it is logged.", field="description")
+        raise InvalidInput(
+            "A segment needs a description before it is logged.", field="description"
+        )
     code = template or segment.interaction_template
     if not code:
         raise InvalidInput(
@@ -225,9 +227,7 @@ def _follow_up(db_session: Session, actor: Actor, segment: SegmentHeader) -> Seg
     rows = select(literal(follow.id), LINES.c.contact_id, LINES.c.company_id).where(
         *active(segment.id)  # type: ignore[arg-type]
     )
-    db_session.execute(
-        insert(LINES).from_select(["segment_id", "contact_id", "company_id"], rows)
-    )
+    db_session.execute(insert(LINES).from_select(["segment_id", "contact_id", "company_id"], rows))
     return follow
 
 

@@ -75,9 +75,7 @@ def test_jobs_list_shows_the_registered_jobs(leader: SchedulerService, committed
     assert states["task-reminders"].next_run_at is not None
 
 
-def test_a_restart_keeps_the_stored_next_run_and_does_not_duplicate_jobs(
-    engine: Engine, committed
-):
+def test_a_restart_keeps_the_stored_next_run_and_does_not_duplicate_jobs(engine: Engine, committed):
     first = _service(engine, committed, "one")
     first.tick()
     before = first.scheduler.get_job("overdue-summary").next_run_time
@@ -134,7 +132,9 @@ def test_run_now_runs_the_job_once_on_the_leader_and_records_it(engine: Engine, 
     service.tick()
     try:
         with committed.begin() as session:
-            job_service.request(db_session=session, actor=ADMIN, job_id="probe", action=JobAction.RUN)
+            job_service.request(
+                db_session=session, actor=ADMIN, job_id="probe", action=JobAction.RUN
+            )
         service.tick()
 
         def recorded() -> list[JobRun]:
