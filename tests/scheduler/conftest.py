@@ -46,3 +46,35 @@ def clock() -> Clock:
 def collaborators(sessions: sessionmaker[Session], clock: Clock) -> Collaborators:
     """Collaborators on the test's rolled-back transaction, with the hand-moved clock."""
     return Collaborators(sessions=sessions, instance="test", clock=clock)
+
+
+@pytest.fixture
+def fresh_url(database_url: str, tmp_path) -> Iterator[str]:
+    """A new, migrated, committed database of the same backend, for other processes to use."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    base = make_url(database_url)
+    name = f"rapport_fresh_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
