@@ -39,7 +39,7 @@ class SendOptions:
     secret: str
     per_minute: int | None = 600
     batch_size: int = 100
-    lease_seconds: int = 120
+    lease_seconds: float = 120
     tick_seconds: int = 30
     public_url: str | None = None
     progress_every_seconds: float = 5.0

@@ -27,7 +27,7 @@ def main(url: str, maildir: str) -> None:
             "unsubscribe_secret": "crash-secret",
             "per_minute": None,
             "batch_size": 25,
-            "lease_seconds": 1,
+            "lease_seconds": 0.5,
         },
     )
     while True:
@@ -36,7 +36,7 @@ def main(url: str, maildir: str) -> None:
             if all(send.status == "done" for send in session.scalars(select(CampaignSend))):
                 return
         # A killed worker's lease has to run out before this one may take the send over.
-        time.sleep(0.2)
+        time.sleep(0.1)
 
 
 if __name__ == "__main__":
