@@ -5,7 +5,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 
-from bot import jobs_cli
+from bot import jobs_cli, mailcli
 
 OPERATOR_COMMANDS = {"start", "console", "run", "config", "db", "jobs"}
 
@@ -13,7 +13,8 @@ OPERATOR_COMMANDS = {"start", "console", "run", "config", "db", "jobs"}
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status (0 done, 1 refused, 2 failed)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] not in OPERATOR_COMMANDS and not argv[0].startswith("-"):
+    operator = argv and (argv[0] in OPERATOR_COMMANDS or mailcli.is_mail_operation(argv))
+    if argv and not operator and not argv[0].startswith("-"):
         # `rapport contact find acme` is `rapport run "contact find acme"`.
         argv = ["run", shlex.join(argv)]
     args = _parser().parse_args(argv)
@@ -46,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     config.add_parser("check", help="show what is set and what is missing").set_defaults(
         handler=_config_check
     )
+
+    mailcli.register(commands)
 
     database = commands.add_parser("db", help="the database schema").add_subparsers()
     database.add_parser("upgrade", help="upgrade the schema").set_defaults(handler=_db_upgrade)
@@ -106,13 +109,16 @@ def _start(args: argparse.Namespace) -> int:
     from bot.scheduling import start_scheduler
 
     app = _app()
-    # Slack and the mailbox watcher join here once they are configured.
+    # Slack joins here once it is configured.
+    watcher = mailcli.start_watcher(app)
     scheduler = start_scheduler(app)
     try:
         return run_console(app, user=args.user, as_json=False)
     finally:
         if scheduler is not None:
             scheduler.stop()
+        if watcher is not None:
+            watcher.stop()
 
 
 def _config_check(args: argparse.Namespace) -> int:

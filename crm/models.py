@@ -4,6 +4,7 @@ from crm.campaigns import models as campaigns
 from crm.contacts import models as contacts
 from crm.interactions import models as interactions
 from crm.jobs import models as jobs
+from crm.maillog import models as maillog
 from crm.numbering import NumberSeries
 from crm.opportunities import models as opportunities
 from crm.segments import models as segments
@@ -17,6 +18,7 @@ __all__ = [
     "contacts",
     "interactions",
     "jobs",
+    "maillog",
     "opportunities",
     "segments",
     "sends",

@@ -1,6 +1,6 @@
 """The registry of every command, built once by the composition root."""
 
-from handlers import contacts, jobs
+from handlers import contacts, interactions, jobs, mail, opportunities, setup_activities, tasks
 from handlers.grammar import Registry
 
 
@@ -8,6 +8,6 @@ def build_registry() -> Registry:
     """Return the grammar with every area's commands registered."""
     registry = Registry()
     registry.area("help", "this list; `help <area>` for an area's verbs")
-    for area in (contacts, jobs):
+    for area in (contacts, interactions, opportunities, tasks, setup_activities, mail, jobs):
         area.register(registry)
     return registry

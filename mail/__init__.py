@@ -1,1 +1,1 @@
-"""Mail: mailboxes, the logging pipeline, composing and sending mail."""
+"""Mailboxes, reading and classifying mail, and the logging pipeline."""

@@ -10,7 +10,7 @@ from alembic import op
 import crm.db
 
 revision = "0601"
-down_revision = "0301"
+down_revision = "0501"
 branch_labels = None
 depends_on = None
 
