@@ -9,7 +9,9 @@ from bot.app import Rapport
 from crm import db
 from scheduler.jobs import JobSpec, static_jobs
 from scheduler.leader import AdvisoryLock, LeaderLock, LeaseLock
+from scheduler.outbound import MaildirSender, Sender
 from scheduler.ports import Collaborators, Notifier
+from scheduler.rendering import CompiledRenderer
 from scheduler.service import SchedulerService
 
 log = logging.getLogger(__name__)
@@ -36,16 +38,40 @@ def build_notifier(app: Rapport) -> Notifier:
     return SlackNotifier(client)
 
 
+def build_sender(app: Rapport) -> Sender | None:
+    """Return the campaign sender over the configured mailbox, None when there is none."""
+    from bot.mailcli import build_mailbox
+    from scheduler.senders import MailboxSender, ews_sent_check, graph_sent_check
+
+    settings = app.settings
+    if settings.mail_backend == "none":
+        return None
+    mailbox = build_mailbox(settings)
+    if settings.mail_backend == "ews":
+        return MailboxSender(mailbox, sent_check=ews_sent_check(mailbox.account))
+    if settings.mail_backend == "graph":
+        return MailboxSender(mailbox, sent_check=graph_sent_check(mailbox))
+    # A Maildir outbox keyed by Message-ID: a resent row is a no-op, a sent one is found.
+    return MaildirSender(mailbox.folder("outbox"), address=mailbox.address)
+
+
 def build_collaborators(app: Rapport) -> Collaborators:
     """Return what the jobs of this process run with."""
+    from mail.templates import ENVIRONMENTS, SandboxRenderer
+
+    settings = app.settings
+    secret = settings.unsubscribe_secret
     return Collaborators(
         sessions=app.sessions,
         instance=instance_name(app),
         notifier=build_notifier(app),
-        mailbox=None,
+        mailbox=build_sender(app),
+        renderer=CompiledRenderer(ENVIRONMENTS, SandboxRenderer().check),
         options={
-            "per_minute": app.settings.campaign_per_minute,
-            "batch_size": app.settings.campaign_batch_size,
+            "per_minute": settings.campaign_per_minute,
+            "batch_size": settings.campaign_batch_size,
+            "unsubscribe_secret": secret.get_secret_value() if secret else None,
+            "public_url": settings.public_url,
         },
     )
 

@@ -1,6 +1,15 @@
 """The registry of every command, built once by the composition root."""
 
-from handlers import contacts, interactions, jobs, mail, opportunities, setup_activities, tasks
+from handlers import (
+    contacts,
+    interactions,
+    jobs,
+    mail,
+    opportunities,
+    sends,
+    setup_activities,
+    tasks,
+)
 from handlers.grammar import Registry
 
 
@@ -8,6 +17,6 @@ def build_registry() -> Registry:
     """Return the grammar with every area's commands registered."""
     registry = Registry()
     registry.area("help", "this list; `help <area>` for an area's verbs")
-    for area in (contacts, interactions, opportunities, tasks, setup_activities, mail, jobs):
+    for area in (contacts, interactions, opportunities, tasks, setup_activities, mail, jobs, sends):
         area.register(registry)
     return registry

@@ -82,7 +82,7 @@ def message_key(message_id: str) -> str:
 
 
 class MaildirSender:
-    """Write campaign mail into a Maildir folder (`.Outbox`), one file per Message-ID.
+    """Write campaign mail into a Maildir folder (the outbox), one file per Message-ID.
 
     Each file is written in tmp/ and renamed into new/, so after a crash of Rapport a message
     is either wholly there or absent (no fsync: a crash of the machine itself may lose the
@@ -90,9 +90,9 @@ class MaildirSender:
     resend of the same row is a no-op.
     """
 
-    def __init__(self, root: Path, *, address: str, folder: str = "Outbox") -> None:
+    def __init__(self, folder: Path, *, address: str) -> None:
         self.address = address
-        self.folder = Path(root) / f".{folder}"
+        self.folder = Path(folder)
         for part in ("tmp", "new", "cur"):
             (self.folder / part).mkdir(parents=True, exist_ok=True)
 

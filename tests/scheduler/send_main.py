@@ -21,7 +21,7 @@ def main(url: str, maildir: str) -> None:
     collaborators = Collaborators(
         sessions=sessions,
         instance="worker",
-        mailbox=MaildirSender(Path(maildir), address="crm@rapport.test"),
+        mailbox=MaildirSender(Path(maildir) / "outbox", address="crm@rapport.test"),
         renderer=CompiledRenderer(ENVIRONMENTS, SandboxRenderer().check),
         options={
             "unsubscribe_secret": "crash-secret",

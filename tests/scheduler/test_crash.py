@@ -36,7 +36,7 @@ def _worker(url: str, maildir: Path) -> subprocess.Popen[bytes]:
 
 
 def _written(maildir: Path) -> int:
-    folder = maildir / ".Outbox" / "new"
+    folder = maildir / "outbox" / "new"
     return len(os.listdir(folder)) if folder.exists() else 0
 
 
@@ -69,7 +69,7 @@ def test_killing_a_send_ten_times_never_mails_anyone_twice_nor_skips_anyone(
     last = _worker(fresh_url, maildir)
     assert last.wait(timeout=300) == 0
 
-    folder = maildir / ".Outbox" / "new"
+    folder = maildir / "outbox" / "new"
     received = Counter(
         str(email.message_from_bytes(path.read_bytes(), policy=policy.default)["To"])
         for path in folder.iterdir()

@@ -72,7 +72,9 @@ def test_one_instance_runs_each_tick_and_another_takes_over_when_it_dies(
     assert {run.instance for run in before} == {"first"}
     assert {run.instance for run in after} == {"second"}
     # One run per one-second tick: never two runs of the same tick by two instances.
-    gaps = [(b.started_at - a.started_at).total_seconds() for a, b in zip(runs, runs[1:])]
+    gaps = [
+        (b.started_at - a.started_at).total_seconds() for a, b in zip(runs, runs[1:], strict=False)
+    ]
     assert min(gaps) > 0.5
     assert (taken[0].started_at - killed_at).total_seconds() < 30
 

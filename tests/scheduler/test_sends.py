@@ -31,7 +31,7 @@ ACTOR = Actor(Channel.CONSOLE, "SP", "sam")
 
 @pytest.fixture
 def maildir(tmp_path: Path) -> MaildirSender:
-    return MaildirSender(tmp_path / "mailbox", address="crm@rapport.test")
+    return MaildirSender(tmp_path / "mailbox" / "outbox", address="crm@rapport.test")
 
 
 @pytest.fixture
