@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.campaigns import service as campaign_service
@@ -17,6 +18,7 @@ from crm.progress import NoProgress, Progress
 from crm.sends import service as send_service
 from crm.sends import tokens
 from crm.sends.models import CampaignSend, OutboxMessage
+from crm.setup.models import Salesperson
 from scheduler.outbound import Outgoing, Sender, build_message
 from scheduler.ports import Collaborators, PostedMessage
 from scheduler.runtime import Outcome
@@ -189,6 +191,15 @@ def _render(
 ) -> list[Outgoing]:
     campaign = campaign_service.get_by_no(db_session=session, no=send.campaign_no)
     contacts = {contact.id: contact for contact in _contacts(session, rows)}
+    # Held here so that the session's (weak) identity map answers contact_fields' lookups of
+    # each contact's salesperson, instead of one query per recipient.
+    salespeople = list(
+        session.scalars(
+            select(Salesperson).where(
+                Salesperson.code.in_({c.salesperson for c in contacts.values() if c.salesperson})
+            )
+        )
+    )
     batch = []
     for row in rows:
         fields = contact_fields(db_session=session, contact=contacts[row.contact_id])
@@ -211,12 +222,11 @@ def _render(
                 campaign_no=campaign.no,
             )
         )
+    del salespeople
     return batch
 
 
 def _contacts(session: Session, rows: list[OutboxMessage]) -> list[Contact]:
-    from sqlalchemy import select
-
     return list(
         session.scalars(select(Contact).where(Contact.id.in_({row.contact_id for row in rows})))
     )
