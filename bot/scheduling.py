@@ -5,6 +5,8 @@ import logging
 import os
 import socket
 
+from sqlalchemy.orm import Session
+
 from bot.app import Rapport
 from crm import db
 from scheduler.jobs import JobSpec, static_jobs
@@ -89,8 +91,10 @@ def build_scheduler(app: Rapport, collaborators: Collaborators | None = None) ->
     """Return the scheduler service of this instance, not yet started."""
     collaborators = collaborators or build_collaborators(app)
 
-    def specs(session: object) -> list[JobSpec]:
-        return static_jobs()
+    def specs(session: Session) -> list[JobSpec]:
+        from scheduler.digests import digest_jobs
+
+        return static_jobs() + digest_jobs(session)
 
     return SchedulerService(
         collaborators=collaborators,

@@ -2,6 +2,7 @@
 
 from crm.campaigns import models as campaigns
 from crm.contacts import models as contacts
+from crm.digests import models as digests
 from crm.interactions import models as interactions
 from crm.jobs import models as jobs
 from crm.maillog import models as maillog
@@ -16,6 +17,7 @@ __all__ = [
     "NumberSeries",
     "campaigns",
     "contacts",
+    "digests",
     "interactions",
     "jobs",
     "maillog",

@@ -2,6 +2,7 @@
 
 from handlers import (
     contacts,
+    digests,
     interactions,
     jobs,
     mail,
@@ -17,6 +18,16 @@ def build_registry() -> Registry:
     """Return the grammar with every area's commands registered."""
     registry = Registry()
     registry.area("help", "this list; `help <area>` for an area's verbs")
-    for area in (contacts, interactions, opportunities, tasks, setup_activities, mail, jobs, sends):
+    for area in (
+        contacts,
+        interactions,
+        opportunities,
+        tasks,
+        setup_activities,
+        mail,
+        jobs,
+        sends,
+        digests,
+    ):
         area.register(registry)
     return registry

@@ -263,3 +263,33 @@ def test_a_send_interrupted_after_mailing_marks_the_mailed_rows_sent_without_res
     assert sorted(recipients) == sorted(data.eligible)
     assert len(recipients) == len(set(recipients)) == 6
     assert tokens.outbox_id_of(batch[0].message_id) == rows[0].id
+
+
+def test_the_requester_follows_the_send_in_one_slack_message_kept_up_to_date(
+    sending: Collaborators, maildir: MaildirSender, clock
+):
+    from slack_sdk import WebClient
+
+    from scheduler.slack_notifier import SlackNotifier
+    from tests.fakes.slack_dm import SlackDmServer
+
+    sending.options.update(batch_size=10, progress_every_seconds=0)
+    with sending.sessions.begin() as session:
+        data = build_campaign(session, size=30)
+        campaign = campaign_service.get_by_no(db_session=session, no=data.campaign_no)
+        send_service.schedule(
+            db_session=session,
+            actor=ACTOR,
+            campaign=campaign,
+            at=clock(),
+            template="EMAIL",
+            progress_channel="USAM",
+        )
+    with SlackDmServer() as slack:
+        sending.notifier = SlackNotifier(WebClient(token="xoxb-t", base_url=slack.api_url))
+        run_due_sends(sending)
+        posted, updates = slack.of("chat.postMessage"), slack.of("chat.update")
+
+    assert len(posted) == 1 and posted[0]["channel"] == "DUSAM"
+    assert len(updates) >= 2
+    assert "done. 30 sent, 0 skipped, 0 failed of 30" in updates[-1]["text"]
