@@ -49,6 +49,10 @@ def _run(args: argparse.Namespace) -> int:
     if spec is None:
         print(f"✗ There is no job '{args.job_id}'. Jobs: {', '.join(sorted(specs))}.")
         return 1
-    outcome = execute(build_collaborators(app), spec.job_id, spec.kind, *spec.args)
+    from bot.progress import TerminalProgress
+
+    collaborators = build_collaborators(app)
+    collaborators.progress = TerminalProgress()
+    outcome = execute(collaborators, spec.job_id, spec.kind, *spec.args)
     print(f"✓ {spec.job_id}: {outcome.summary or f'{outcome.done} done'}")
     return 0 if not outcome.failed else 2

@@ -54,4 +54,5 @@ class Collaborators:
     mailbox: Any = None  # a campaign sender (scheduler.outbound.Sender)
     renderer: Any = None  # renders campaign templates (crm.campaigns.content.Renderer)
     sync: Any = None  # the Dynamics 365 Sales sync client, when configured
+    progress: Any = None  # a crm.progress.Progress the console shows long sends with
     options: dict[str, Any] = field(default_factory=dict)

@@ -80,7 +80,13 @@ def run_due_sends(collaborators: Collaborators) -> Outcome:
     budget = options.tick_budget()
     outcome = Outcome()
     for send_id in due:
-        sent = process_send(collaborators, send_id, options=options, budget=budget)
+        sent = process_send(
+            collaborators,
+            send_id,
+            options=options,
+            budget=budget,
+            progress=collaborators.progress,
+        )
         outcome.done += sent
         if budget is not None:
             budget -= sent

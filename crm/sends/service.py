@@ -491,3 +491,17 @@ def record_bounce(*, db_session: Session, message_id: str, detail: str | None = 
         detail=(detail or f"bounce of send {row.send_id}")[:250],
     )
     return row.address
+
+
+def record_bounces_in(*, db_session: Session, text: str, detail: str | None = None) -> list[str]:
+    """Mark bounced every address whose Rapport Message-ID a returned message quotes.
+
+    A bounce (DSN or Exchange NDR) quotes the original headers; the watcher passes its whole
+    text here, whatever its structure, and gets the addresses it marked.
+    """
+    marked = []
+    for match in tokens.MESSAGE_ID.finditer(text or ""):
+        address = record_bounce(db_session=db_session, message_id=match.group(0), detail=detail)
+        if address and address not in marked:
+            marked.append(address)
+    return marked

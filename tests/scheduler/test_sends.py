@@ -293,3 +293,25 @@ def test_the_requester_follows_the_send_in_one_slack_message_kept_up_to_date(
     assert len(posted) == 1 and posted[0]["channel"] == "DUSAM"
     assert len(updates) >= 2
     assert "done. 30 sent, 0 skipped, 0 failed of 30" in updates[-1]["text"]
+
+
+def test_a_dsn_quoting_a_campaign_message_id_marks_its_recipient_bounced(
+    sending: Collaborators, maildir: MaildirSender, clock
+):
+    with sending.sessions.begin() as session:
+        data = build_campaign(session, size=2)
+    _schedule(sending.sessions, data.campaign_no, clock())
+    run_due_sends(sending)
+    mail = _mails(maildir)[1]
+    dsn = (
+        "Content-Type: multipart/report; report-type=delivery-status\r\n\r\n"
+        "Your message could not be delivered.\r\n"
+        f"Original-Recipient: rfc822;{mail['To']}\r\n"
+        f"Message-ID: {mail['Message-ID']}\r\n"
+    )
+
+    with sending.sessions.begin() as session:
+        marked = send_service.record_bounces_in(db_session=session, text=dsn, detail="5.1.1")
+        later = suppression.get(db_session=session, address=str(mail["To"]))
+
+    assert marked == [str(mail["To"])] and later.reason == "bounced"
