@@ -34,6 +34,10 @@ DEFAULTS = {
 }
 
 
+class MissingSecret(RuntimeError):
+    """Campaign mail cannot be signed: the unsubscribe secret is not configured."""
+
+
 @dataclass
 class SendOptions:
     """How a send runs: its pace, batch size, secret and public URL."""
@@ -51,7 +55,7 @@ class SendOptions:
         options = {**DEFAULTS, **collaborators.options}
         secret = options.get("unsubscribe_secret")
         if not secret:
-            raise RuntimeError("RAPPORT_UNSUBSCRIBE_SECRET is not set: campaign mail needs it")
+            raise MissingSecret("RAPPORT_UNSUBSCRIBE_SECRET is not set: campaign mail needs it")
         return cls(
             secret=secret,
             per_minute=options["per_minute"],
@@ -74,9 +78,15 @@ def run_due_sends(collaborators: Collaborators) -> Outcome:
     sender: Sender | None = collaborators.mailbox
     if sender is None:
         return Outcome(summary="no mailbox configured: nothing sent")
-    options = SendOptions.of(collaborators)
     with collaborators.sessions.begin() as session:
         due = send_service.due(db_session=session, now=collaborators.clock())
+    if not due:
+        return Outcome(summary="nothing to send")
+    try:
+        options = SendOptions.of(collaborators)
+    except MissingSecret as error:
+        log.warning("Campaign sends wait: %s", error)
+        return Outcome(failed=len(due), summary=str(error))
     budget = options.tick_budget()
     outcome = Outcome()
     for send_id in due:

@@ -315,3 +315,18 @@ def test_a_dsn_quoting_a_campaign_message_id_marks_its_recipient_bounced(
         later = suppression.get(db_session=session, address=str(mail["To"]))
 
     assert marked == [str(mail["To"])] and later.reason == "bounced"
+
+
+def test_without_a_secret_nothing_is_sent_and_the_run_says_why(
+    sending: Collaborators, maildir: MaildirSender, clock
+):
+    del sending.options["unsubscribe_secret"]
+    assert run_due_sends(sending).summary == "nothing to send"
+    with sending.sessions.begin() as session:
+        data = build_campaign(session, size=2)
+    _schedule(sending.sessions, data.campaign_no, clock())
+
+    outcome = run_due_sends(sending)
+
+    assert outcome.failed == 1 and "RAPPORT_UNSUBSCRIBE_SECRET" in outcome.summary
+    assert _mails(maildir) == []

@@ -186,3 +186,34 @@ def test_a_failing_unit_is_rolled_back_and_the_others_are_kept(collaborators: Co
         kept = set(session.scalars(select(JobRequest.job_id)))
     assert (outcome.done, outcome.failed) == (2, 1)
     assert kept == {"unit-1", "unit-3"}
+
+
+def test_a_digest_added_elsewhere_is_registered_at_the_next_check(engine: Engine, committed):
+    specs = list(static_jobs())
+    service = _service(engine, committed, "one", specs=specs)
+    service.tick()
+    try:
+        specs.append(
+            JobSpec(
+                "digest-7",
+                "digest",
+                "Digest 7",
+                lambda: CronTrigger(hour=8, timezone="Europe/Berlin"),
+                misfire_grace_seconds=3600,
+                args=(7,),
+            )
+        )
+        with committed.begin() as session:
+            job_service.request_sync(db_session=session, job_id="digest-7")
+        service.tick()
+        job = service.scheduler.get_job("digest-7")
+        assert job.args == ("digest-7", "digest", 7)
+        assert str(job.trigger.timezone) == "Europe/Berlin"
+
+        specs.pop()
+        with committed.begin() as session:
+            job_service.request_sync(db_session=session, job_id="digest-7")
+        service.tick()
+        assert service.scheduler.get_job("digest-7") is None
+    finally:
+        service.stop()
