@@ -4,10 +4,10 @@ Revision ID: 0603
 Revises: 0602
 """
 
-from alembic import op
 import sqlalchemy as sa
-import crm.db
+from alembic import op
 
+import crm.db
 
 revision = "0603"
 down_revision = "0602"
