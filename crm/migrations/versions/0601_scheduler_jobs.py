@@ -1,7 +1,7 @@
 """Scheduler jobs: the APScheduler job store, job state and runs, leases, preferences.
 
 Revision ID: 0601
-Revises: 0301 (0001 on its own; chained after segments once merged)
+Revises: 0501 (0001 before merging segments and mail; rechain as the merge order needs)
 """
 
 import sqlalchemy as sa
