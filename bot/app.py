@@ -46,6 +46,10 @@ class Rapport:
     ) -> ContextFactory:
         """Return how to build a command's context for the salesperson with this code."""
 
+        from mail.templates import SandboxRenderer
+
+        renderer = SandboxRenderer()
+
         def make(session: Session) -> Context:
             salesperson = None
             if user:
@@ -60,6 +64,7 @@ class Rapport:
                 # Without a named user the console is the owner's own terminal on a local file.
                 is_admin=setup_service.is_admin(salesperson) if user else True,
                 interactive=interactive,
+                renderer=renderer,
             )
 
         return make

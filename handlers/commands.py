@@ -1,12 +1,15 @@
 """The registry of every command, built once by the composition root."""
 
 from handlers import (
+    campaigns,
     contacts,
     digests,
     interactions,
     jobs,
     mail,
     opportunities,
+    reports,
+    segments,
     sends,
     setup_activities,
     tasks,
@@ -24,6 +27,9 @@ def build_registry() -> Registry:
         opportunities,
         tasks,
         setup_activities,
+        segments,
+        campaigns,
+        reports,
         mail,
         jobs,
         sends,

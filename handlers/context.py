@@ -3,12 +3,16 @@
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor
 from crm.progress import NoProgress, Progress
+
+if TYPE_CHECKING:
+    from crm.campaigns.content import Renderer
 
 
 @dataclass
@@ -22,6 +26,8 @@ class Context:
     progress: Progress = field(default_factory=NoProgress)
     is_admin: bool = True
     interactive: bool = False  # the front can ask the user a follow-up question
+    # The sandboxed template renderer bot passes in (handlers may not import mail).
+    renderer: "Renderer | None" = None
 
     def today(self) -> dt.date:
         """Return today's date in the user's time zone."""

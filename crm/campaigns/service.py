@@ -16,7 +16,7 @@ from crm.interactions.models import InteractionLogEntry
 from crm.numbering import next_number
 from crm.opportunities.models import Opportunity, OpportunityEntry
 from crm.segments.models import SegmentHeader
-from crm.segments.service import LINES
+from crm.segments.service import LINES, rowcount
 from crm.setup.service import get_salesperson_or_raise
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def activate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
     person without one counts as itself). Rerunning replaces the group.
     """
     from_lines = (
-        select(distinct(LINES.c.company_id))
+        select(LINES.c.company_id)
         .join(SegmentHeader, SegmentHeader.id == LINES.c.segment_id)
         .where(
             SegmentHeader.campaign_no == campaign.no,
@@ -160,7 +160,7 @@ def activate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
             LINES.c.removed_by_action.is_(None),
         )
     )
-    from_entries = select(distinct(InteractionLogEntry.company_id)).where(
+    from_entries = select(InteractionLogEntry.company_id).where(
         InteractionLogEntry.campaign_no == campaign.no,
         InteractionLogEntry.campaign_target.is_(True),
         InteractionLogEntry.canceled.is_(False),
@@ -174,9 +174,11 @@ def activate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
         targets.c[0].is_not(None)
     )
     result = db_session.execute(
-        insert(CampaignTargetGroup).from_select(["campaign_no", "contact_id", "type"], rows)
+        insert(CampaignTargetGroup)
+        .from_select(["campaign_no", "contact_id", "type"], rows)
+        .execution_options(preserve_rowcount=True)
     )
-    added = result.rowcount or 0  # type: ignore[attr-defined]
+    added = rowcount(result)
     if not added:
         raise InvalidInput(
             f"Campaign {campaign.no} has no targets to activate.",
@@ -196,7 +198,7 @@ def deactivate(*, db_session: Session, actor: Actor, campaign: Campaign) -> int:
     )
     stamp(campaign, actor)
     log.info("Campaign %s deactivated by %s", campaign.no, actor)
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def target_count(*, db_session: Session, campaign: Campaign) -> int:

@@ -44,7 +44,8 @@ def add(
     if row is None:
         row = EmailSuppression(address=key)
         db_session.add(row)
-    row.reason, row.at, row.detail = reason.value, at or utcnow(), detail
+    row.reason, row.at = reason.value, at or utcnow()
+    row.detail = detail[:250] if detail else None
     db_session.flush()
     log.info("Address suppressed (%s)", reason.value)
     return row

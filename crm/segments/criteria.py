@@ -212,7 +212,9 @@ def condition(criteria: Criteria, c: Target) -> ColumnElement[bool]:
     if values := f.get("no"):
         parts.append(c.no.in_(values))
     if values := f.get("name"):
-        parts.append(or_(*(c.search_name.contains(value.upper()) for value in values)))
+        parts.append(
+            or_(*(c.search_name.contains(value.upper(), autoescape=True) for value in values))
+        )
     if values := f.get("type"):
         parts.append(c.type.in_(values))
     if values := f.get("salesperson"):
@@ -225,12 +227,15 @@ def condition(criteria: Criteria, c: Target) -> ColumnElement[bool]:
         parts.append(or_(*(_post_code(c, value) for value in values)))
     # Business relations and industries belong to companies; a person shares its company's.
     company = func.coalesce(c.company_id, c.id)
-    for key, table in (("relation", ContactBusinessRelation), ("industry", ContactIndustryGroup)):
+    links: tuple[tuple[str, Any, Any], ...] = (
+        ("relation", ContactBusinessRelation, company),
+        ("industry", ContactIndustryGroup, company),
+        ("mailing", ContactMailingGroup, c.id),
+        ("job", ContactJobResponsibility, c.id),
+    )
+    for key, table, owner in links:
         if values := f.get(key):
-            parts.append(exists().where(table.contact_id == company, table.code.in_(values)))
-    for key, table in (("mailing", ContactMailingGroup), ("job", ContactJobResponsibility)):
-        if values := f.get(key):
-            parts.append(exists().where(table.contact_id == c.id, table.code.in_(values)))
+            parts.append(exists().where(table.contact_id == owner, table.code.in_(values)))
     parts += _interaction(f, c) + _opportunity(f, c) + _task(f, c)
     return and_(true(), *parts)
 
@@ -311,7 +316,17 @@ def _task(f: dict[str, tuple[str, ...]], c: Target) -> list[ColumnElement[bool]]
 
 
 def selection(criteria: Criteria, c: Target) -> ColumnElement[bool]:
-    """Return the condition with the options applied: expansion, related companies, exclusion."""
+    """Return the condition with the options applied: expansion, related companies, exclusion.
+
+    Expansion starts from selected contacts only: an excluded company brings no persons, an
+    excluded person brings no company.
+    """
+
+    def selected(other: Target) -> ColumnElement[bool]:
+        if criteria.ignore_exclusion:
+            return condition(criteria, other)
+        return and_(condition(criteria, other), other.exclude_from_segments.is_(False))
+
     matched = condition(criteria, c)
     if criteria.expand:
         company = aliased(Contact)
@@ -320,7 +335,7 @@ def selection(criteria: Criteria, c: Target) -> ColumnElement[bool]:
             exists().where(
                 company.id == c.company_id,
                 company.type == ContactType.COMPANY.value,
-                condition(criteria, company),
+                selected(company),
             ),
         )
     if criteria.related:
@@ -329,7 +344,7 @@ def selection(criteria: Criteria, c: Target) -> ColumnElement[bool]:
             matched,
             and_(
                 c.type == ContactType.COMPANY.value,
-                exists().where(person.company_id == c.id, condition(criteria, person)),
+                exists().where(person.company_id == c.id, selected(person)),
             ),
         )
     if not criteria.ignore_exclusion:

@@ -3,8 +3,9 @@
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import Boolean, Integer, String, func, insert, literal, select, update
+from sqlalchemy import Boolean, Integer, String, Table, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor, stamp
@@ -16,12 +17,12 @@ from crm.interactions.models import InteractionLogEntry, InteractionTemplate
 from crm.interactions.service import get_template_or_raise
 from crm.numbering import next_number
 from crm.segments.models import LoggedSegment, SegmentHeader
-from crm.segments.service import LINES, active, count_lines
+from crm.segments.service import LINES, active, count_lines, rowcount
 from crm.setup.models import Salesperson
 
 log = logging.getLogger(__name__)
 
-ENTRIES = InteractionLogEntry.__table__
+ENTRIES = cast(Table, InteractionLogEntry.__table__)
 
 
 @dataclass
@@ -121,12 +122,18 @@ def log_segment(
 
 def _check_salespeople(db_session: Session, segment: SegmentHeader) -> None:
     if segment.salesperson:
+        own = db_session.get(Salesperson, segment.salesperson)
+        if own is None or own.blocked:
+            raise InvalidInput(
+                f"Salesperson {segment.salesperson} of segment {segment.no} is blocked.",
+                field="salesperson",
+            )
         return
     stmt = (
         select(Contact.no)
         .join(LINES, LINES.c.contact_id == Contact.id)
         .outerjoin(Salesperson, Salesperson.code == Contact.salesperson)
-        .where(*active(segment.id))  # type: ignore[arg-type]
+        .where(*active(segment.id))
         .where((Salesperson.code.is_(None)) | Salesperson.blocked.is_(True))
         .limit(5)
     )
@@ -146,7 +153,7 @@ def _blocked(db_session: Session, segment: SegmentHeader) -> int:
         select(func.count())
         .select_from(LINES)
         .join(Contact, Contact.id == LINES.c.contact_id)
-        .where(*active(segment.id), Contact.privacy_blocked.is_(True))  # type: ignore[arg-type]
+        .where(*active(segment.id), Contact.privacy_blocked.is_(True))
     )
     return db_session.scalar(stmt) or 0
 
@@ -203,11 +210,13 @@ def _insert_interactions(
         select(*values.values())
         .select_from(LINES)
         .join(Contact, Contact.id == LINES.c.contact_id)
-        .where(*active(segment.id), Contact.privacy_blocked.is_(False))  # type: ignore[arg-type]
+        .where(*active(segment.id), Contact.privacy_blocked.is_(False))
         .order_by(LINES.c.id)
     )
-    result = db_session.execute(insert(ENTRIES).from_select(list(values), rows))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    result = db_session.execute(
+        insert(ENTRIES).from_select(list(values), rows).execution_options(preserve_rowcount=True)
+    )
+    return rowcount(result)
 
 
 def _follow_up(db_session: Session, actor: Actor, segment: SegmentHeader) -> SegmentHeader:
@@ -225,7 +234,7 @@ def _follow_up(db_session: Session, actor: Actor, segment: SegmentHeader) -> Seg
     db_session.flush()
     # The follow-up's lines are its starting contents: no criteria action added them.
     rows = select(literal(follow.id), LINES.c.contact_id, LINES.c.company_id).where(
-        *active(segment.id)  # type: ignore[arg-type]
+        *active(segment.id)
     )
     db_session.execute(insert(LINES).from_select(["segment_id", "contact_id", "company_id"], rows))
     return follow
@@ -248,4 +257,4 @@ def cancel_logged(*, db_session: Session, actor: Actor, logged: LoggedSegment) -
     )
     db_session.flush()
     log.info("Logged segment %d canceled by %s", logged.id, actor)
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result)

@@ -4,8 +4,21 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from crm.audit import Actor, stamp
@@ -28,7 +41,7 @@ from crm.setup.service import get_salesperson_or_raise
 
 log = logging.getLogger(__name__)
 
-LINES = SegmentLine.__table__
+LINES = cast(Table, SegmentLine.__table__)
 
 
 @dataclass
@@ -107,20 +120,25 @@ def find(*, db_session: Session, logged: bool | None = None) -> list[tuple[Segme
     return [(segment, lines) for segment, lines in db_session.execute(stmt.limit(200))]
 
 
-def active(segment_id: int) -> list[object]:
+def active(segment_id: int) -> list[ColumnElement[bool]]:
     """Return the conditions selecting a segment's current lines."""
     return [LINES.c.segment_id == segment_id, LINES.c.removed_by_action.is_(None)]
 
 
+def rowcount(result: object) -> int:
+    """Return how many rows a set-based statement touched."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
 def count_lines(*, db_session: Session, segment: SegmentHeader) -> int:
     """Return how many contacts the segment holds now."""
-    stmt = select(func.count()).select_from(LINES).where(*active(segment.id))  # type: ignore[arg-type]
+    stmt = select(func.count()).select_from(LINES).where(*active(segment.id))
     return db_session.scalar(stmt) or 0
 
 
 def contact_ids(*, db_session: Session, segment: SegmentHeader) -> list[int]:
     """Return the ids of the segment's contacts, in id order (for tests and small exports)."""
-    stmt = select(LINES.c.contact_id).where(*active(segment.id)).order_by(LINES.c.contact_id)  # type: ignore[arg-type]
+    stmt = select(LINES.c.contact_id).where(*active(segment.id)).order_by(LINES.c.contact_id)
     return list(db_session.scalars(stmt))
 
 
@@ -199,7 +217,9 @@ def _add(db_session: Session, segment_id: int, action_no: int, criteria: crit.Cr
     stmt = insert(LINES).from_select(
         ["segment_id", "contact_id", "company_id", "added_by_action"], rows
     )
-    return db_session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+    # SQLAlchemy keeps an INSERT's row count only when asked (psycopg would report -1).
+    stmt = stmt.execution_options(preserve_rowcount=True)
+    return rowcount(db_session.execute(stmt))
 
 
 def _remove(
@@ -213,10 +233,10 @@ def _remove(
     matches = exists().where(c.id == LINES.c.contact_id, crit.selection(criteria, c))
     stmt = (
         update(LINES)
-        .where(*active(segment_id), matches if action is crit.Action.REDUCE else ~matches)  # type: ignore[arg-type]
+        .where(*active(segment_id), matches if action is crit.Action.REDUCE else ~matches)
         .values(removed_by_action=action_no)
     )
-    return db_session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(db_session.execute(stmt))
 
 
 def go_back(
@@ -352,16 +372,20 @@ def apply_mailing_group(
             field="group",
             hint=f"Mailing groups: {', '.join(known) or 'none yet'}.",
         )
-    member = ContactMailingGroup.__table__
+    member = cast(Table, ContactMailingGroup.__table__)
     has = exists().where(member.c.contact_id == LINES.c.contact_id, member.c.code == group.code)
     rows = (
         select(LINES.c.contact_id, literal(group.code))
-        .where(and_(*active(segment.id)), ~has)  # type: ignore[arg-type]
+        .where(and_(*active(segment.id)), ~has)
         .distinct()
     )
-    result = db_session.execute(insert(member).from_select(["contact_id", "code"], rows))
+    result = db_session.execute(
+        insert(member)
+        .from_select(["contact_id", "code"], rows)
+        .execution_options(preserve_rowcount=True)
+    )
     log.info("Mailing group %s applied to segment %s by %s", group.code, segment.no, actor)
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 def get_logged(*, db_session: Session, key: str) -> LoggedSegment:
