@@ -25,9 +25,8 @@ from crm.contacts.models import Contact  # noqa: E402
 from crm.sends import service as send_service  # noqa: E402
 from crm.setup.models import Salesperson  # noqa: E402
 from mail.exchange import ExchangeMailbox  # noqa: E402
-from mail.templates import ENVIRONMENTS, SandboxRenderer  # noqa: E402
+from mail.templates import SandboxRenderer  # noqa: E402
 from scheduler.ports import Collaborators  # noqa: E402
-from scheduler.rendering import CompiledRenderer  # noqa: E402
 from scheduler.senders import MailboxSender  # noqa: E402
 from scheduler.sends import SendOptions, process_send  # noqa: E402
 from tests.fakes.ews import EwsServer  # noqa: E402
@@ -82,7 +81,7 @@ def run(sessions, backend: str) -> list[str]:  # type: ignore[no-untyped-def]
         data = build_campaign(session, size=SIZE, tag="B")
     setup_seconds = time.perf_counter() - started
 
-    renderer = CompiledRenderer(ENVIRONMENTS, SandboxRenderer().check)
+    renderer = SandboxRenderer()
     with sessions() as session:
         campaign = campaign_service.get_by_no(db_session=session, no=data.campaign_no)
         contacts = list(session.scalars(select(Contact).where(Contact.no.like("CB%"))))

@@ -13,7 +13,6 @@ from scheduler.jobs import JobSpec, static_jobs
 from scheduler.leader import AdvisoryLock, LeaderLock, LeaseLock
 from scheduler.outbound import MaildirSender, Sender
 from scheduler.ports import Collaborators, Notifier
-from scheduler.rendering import CompiledRenderer
 from scheduler.service import SchedulerService
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def build_sender(app: Rapport) -> Sender | None:
 
 def build_collaborators(app: Rapport) -> Collaborators:
     """Return what the jobs of this process run with."""
-    from mail.templates import ENVIRONMENTS, SandboxRenderer
+    from mail.templates import SandboxRenderer
 
     settings = app.settings
     secret = settings.unsubscribe_secret
@@ -68,7 +67,7 @@ def build_collaborators(app: Rapport) -> Collaborators:
         instance=instance_name(app),
         notifier=build_notifier(app),
         mailbox=build_sender(app),
-        renderer=CompiledRenderer(ENVIRONMENTS, SandboxRenderer().check),
+        renderer=SandboxRenderer(),
         options={
             "per_minute": settings.campaign_per_minute,
             "batch_size": settings.campaign_batch_size,

@@ -8,10 +8,9 @@ from sqlalchemy import select
 
 from crm import db
 from crm.sends.models import CampaignSend
-from mail.templates import ENVIRONMENTS, SandboxRenderer
+from mail.templates import SandboxRenderer
 from scheduler.outbound import MaildirSender
 from scheduler.ports import Collaborators
-from scheduler.rendering import CompiledRenderer
 from scheduler.sends import run_due_sends
 
 
@@ -22,7 +21,7 @@ def main(url: str, maildir: str) -> None:
         sessions=sessions,
         instance="worker",
         mailbox=MaildirSender(Path(maildir) / "outbox", address="crm@rapport.test"),
-        renderer=CompiledRenderer(ENVIRONMENTS, SandboxRenderer().check),
+        renderer=SandboxRenderer(),
         options={
             "unsubscribe_secret": "crash-secret",
             "per_minute": None,

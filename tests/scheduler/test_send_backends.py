@@ -12,9 +12,8 @@ from crm.campaigns import service as campaign_service
 from crm.sends import service as send_service
 from mail.exchange import ExchangeMailbox
 from mail.graph import GraphMailbox
-from mail.templates import ENVIRONMENTS, SandboxRenderer
+from mail.templates import SandboxRenderer
 from scheduler.ports import Collaborators
-from scheduler.rendering import CompiledRenderer
 from scheduler.senders import MailboxSender
 from scheduler.sends import run_due_sends
 from tests.fakes.ews import EwsServer
@@ -38,7 +37,7 @@ def graph() -> Iterator[GraphServer]:
 
 def _prepare(collaborators: Collaborators, sender: MailboxSender, size: int, clock):  # type: ignore[no-untyped-def]
     collaborators.mailbox = sender
-    collaborators.renderer = CompiledRenderer(ENVIRONMENTS, SandboxRenderer().check)
+    collaborators.renderer = SandboxRenderer()
     collaborators.options = {"unsubscribe_secret": "s", "per_minute": None, "batch_size": 100}
     with collaborators.sessions.begin() as session:
         data = build_campaign(session, size=size, excluded_every=10)

@@ -18,10 +18,9 @@ from crm.interactions.models import InteractionLogEntry
 from crm.sends import service as send_service
 from crm.sends import tokens
 from crm.sends.models import OutboxMessage
-from mail.templates import ENVIRONMENTS, SandboxRenderer
+from mail.templates import SandboxRenderer
 from scheduler.outbound import MaildirSender
 from scheduler.ports import Collaborators
-from scheduler.rendering import CompiledRenderer
 from scheduler.sends import SendOptions, process_send, run_due_sends
 from tests.scheduler.campaign_data import build_campaign
 
@@ -37,7 +36,7 @@ def maildir(tmp_path: Path) -> MaildirSender:
 @pytest.fixture
 def sending(collaborators: Collaborators, maildir: MaildirSender) -> Collaborators:
     collaborators.mailbox = maildir
-    collaborators.renderer = CompiledRenderer(ENVIRONMENTS, SandboxRenderer().check)
+    collaborators.renderer = SandboxRenderer()
     collaborators.options = {
         "unsubscribe_secret": SECRET,
         "per_minute": None,
