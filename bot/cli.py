@@ -5,9 +5,9 @@ import shlex
 import sys
 from collections.abc import Sequence
 
-from bot import mailcli
+from bot import jobs_cli, mailcli
 
-OPERATOR_COMMANDS = {"start", "console", "run", "config", "db"}
+OPERATOR_COMMANDS = {"start", "console", "run", "config", "db", "jobs"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     database.add_parser("current", help="show the schema revision").set_defaults(
         handler=_db_current
     )
+    jobs_cli.register(commands)
     return parser
 
 
@@ -105,9 +106,11 @@ def _console(args: argparse.Namespace) -> int:
 
 def _start(args: argparse.Namespace) -> int:
     from bot.console import run_console
+    from bot.scheduling import start_scheduler
 
     app = _app()
     watcher = mailcli.start_watcher(app)
+    scheduler = start_scheduler(app)
     try:
         if app.settings.slack_configured:
             from bot import logs
@@ -119,6 +122,8 @@ def _start(args: argparse.Namespace) -> int:
             return run_slack(app)
         return run_console(app, user=args.user, as_json=False)
     finally:
+        if scheduler is not None:
+            scheduler.stop()
         if watcher is not None:
             watcher.stop()
 

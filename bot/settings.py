@@ -75,6 +75,18 @@ class Settings(BaseSettings):
     dataverse_client_secret: SecretStr | None = Field(None, description="Its client secret.")
 
     scheduler_enabled: bool = Field(True, description="Run scheduled jobs in this instance.")
+    scheduler_recheck_seconds: float = Field(
+        10.0, description="How often the scheduler's leader lock is checked (takeover time)."
+    )
+    instance_name: str | None = Field(None, description="Name of this instance in job runs.")
+    campaign_per_minute: int = Field(600, description="Campaign mails sent per minute at most.")
+    campaign_batch_size: int = Field(100, description="Campaign mails per send request.")
+    unsubscribe_secret: SecretStr | None = Field(
+        None, description="Signs unsubscribe tokens in campaign mail."
+    )
+    public_url: str | None = Field(
+        None, description="Rapport's public https URL, for one-click unsubscribe links."
+    )
 
     @classmethod
     def settings_customise_sources(

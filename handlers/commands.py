@@ -3,11 +3,14 @@
 from handlers import (
     campaigns,
     contacts,
+    digests,
     interactions,
+    jobs,
     mail,
     opportunities,
     reports,
     segments,
+    sends,
     setup_activities,
     tasks,
 )
@@ -28,6 +31,9 @@ def build_registry() -> Registry:
         reports,
         mail,
         setup_activities,
+        jobs,
+        sends,
+        digests,
     ):
         area.register(registry)
     return registry
