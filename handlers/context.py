@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit import Actor
 from crm.progress import NoProgress, Progress
+from crm.sync.remote import DataverseApi
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Context:
     progress: Progress = field(default_factory=NoProgress)
     is_admin: bool = True
     interactive: bool = False  # the front can ask the user a follow-up question
+    dataverse: DataverseApi | None = None  # the Dynamics 365 Sales client, when configured
 
     def today(self) -> dt.date:
         """Return today's date in the user's time zone."""

@@ -20,7 +20,6 @@ from crm.progress import NoProgress, Progress
 from crm.sync.catalogue import MappingSpec, mapping_spec
 from crm.sync.local import LocalTable, Skip, Values, local_table, remote_body, remote_values
 from crm.sync.models import (
-    ConflictKind,
     ConflictPolicy,
     DeletionPolicy,
     Direction,
@@ -564,10 +563,6 @@ class TableSync:
                 if outcome.ok or outcome.status == 404:
                     self.couplings.remove(coupling)
                     self.count.deleted += 1
-                elif outcome.status == 412:
-                    self._record_conflict(
-                        coupling, ConflictKind.DELETION, None, "deleted", "changed"
-                    )
                 else:
                     self._fail(
                         Side.RAPPORT, coupling.local_key, coupling.remote_id, _reason(outcome)
@@ -603,25 +598,15 @@ class TableSync:
     def _conflict(
         self, coupling: SyncCoupling, name: str, mine: str | None, theirs: str | None
     ) -> None:
-        self._record_conflict(coupling, ConflictKind.UPDATE, name, mine, theirs)
-
-    def _record_conflict(
-        self,
-        coupling: SyncCoupling,
-        kind: ConflictKind,
-        name: str | None,
-        mine: str | None,
-        theirs: str | None,
-    ) -> None:
         self.session.add(
             SyncConflict(
                 mapping=self.spec.name,
-                kind=kind.value,
                 local_key=coupling.local_key,
                 remote_id=coupling.remote_id,
                 field=name,
                 local_value=mine,
                 remote_value=theirs,
+                detected_at=self.now,
             )
         )
         self.conflicted.add((coupling.local_key, name))

@@ -105,24 +105,17 @@ class SyncCoupling(Base):
     synced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ConflictKind(StrEnum):
-    UPDATE = "update"
-    DELETION = "deletion"
-
-
 class SyncConflict(Base):
-    """A field changed differently on both sides, or a record deleted on one and changed on
-    the other, waiting for a person to decide."""
+    """A field changed differently on both sides, waiting for a person to decide."""
 
     __tablename__ = "sync_conflict"
     __table_args__ = (Index("ix_sync_conflict_open", "resolved_at", "mapping"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mapping: Mapped[str] = mapped_column(ForeignKey("sync_mapping.name", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10), default=ConflictKind.UPDATE.value)
     local_key: Mapped[str] = mapped_column(String(40))
     remote_id: Mapped[str] = mapped_column(String(36))
-    field: Mapped[str | None] = mapped_column(String(40))
+    field: Mapped[str] = mapped_column(String(40))
     local_value: Mapped[str | None] = mapped_column(Text)
     remote_value: Mapped[str | None] = mapped_column(Text)
     detected_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

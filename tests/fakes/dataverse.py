@@ -5,6 +5,7 @@ import re
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -48,6 +49,7 @@ class FakeDataverse:
         self.throttle_left = 0
         self.retry_after = "0"
         self.fail_after: int | None = None  # answer 500 once this many more requests came in
+        self.before_batch: Callable[[], None] | None = None  # a Sales user acting mid-run
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -156,6 +158,9 @@ class FakeDataverse:
                 )
             try:
                 if path == "$batch":
+                    if self.before_batch is not None:
+                        hook, self.before_batch = self.before_batch, None
+                        hook()
                     return self._batch(headers, body)
                 return self._one(method, path, parse_qs(parts.query), headers, body)
             except Answer as answer:
@@ -267,7 +272,6 @@ class FakeDataverse:
 
     def _batch(self, headers: dict[str, str], body: bytes) -> Answer:
         boundary = _boundary(headers.get("content-type", ""))
-        self.requests["batch operations"] += 0
         out_boundary = f"batchresponse_{uuid.uuid4()}"
         out: list[str] = []
         parts = _split(body.decode(), boundary)
