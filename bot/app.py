@@ -95,4 +95,3 @@ class Rapport:
             sessions=self.sessions,
             make_context=self.context_factory(user=user or self.settings.user, progress=progress),
         )
-
