@@ -4,6 +4,7 @@ from crm.contacts import service as contact_service
 from crm.contacts.models import Contact, ContactType
 from handlers.context import Context
 from handlers.grammar import Args
+from handlers.interactions.views import activity_sections
 from handlers.views import Card, Message, View
 
 
@@ -25,7 +26,9 @@ def add_contact(context: Context, args: Args) -> View:
 
 def show_contact(context: Context, args: Args) -> View:
     contact = contact_service.resolve(db_session=context.session, name=args.rest(0))
-    return contact_card(contact)
+    card = contact_card(contact)
+    card.sections += activity_sections(context, contact)
+    return card
 
 
 def contact_card(contact: Contact) -> Card:
