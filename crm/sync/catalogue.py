@@ -146,7 +146,10 @@ MAPPINGS: tuple[MappingSpec, ...] = (
             ),
             FieldSpec("estimated_value", "estimatedvalue", B, DECIMAL),
             FieldSpec("close_date", "estimatedclosedate", B, DATE),
-            OWNER,
+            # Both ways here: an opportunity made in Sales needs a salesperson in Rapport.
+            FieldSpec(
+                "salesperson", "_ownerid_value", B, LOOKUP, bind="ownerid", target=SALESPEOPLE
+            ),
         ),
         extra_columns=("statecode",),
         depends_on=(SALESPEOPLE, ACCOUNTS, CONTACTS),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit import Actor, Channel
 from crm.db import utcnow
-from crm.errors import InvalidInput
+from crm.errors import CrmError
 from crm.progress import NoProgress, Progress
 from crm.sync.catalogue import MappingSpec, mapping_spec
 from crm.sync.local import LocalTable, Skip, Values, local_table, remote_body, remote_values
@@ -368,7 +368,7 @@ class TableSync:
         try:
             with self.session.begin_nested():
                 record = self.table.create(self.session, fields, self.couplings, SYNC_ACTOR)
-        except (Skip, InvalidInput) as reason:
+        except (Skip, CrmError) as reason:
             self._fail(Side.SALES, None, row_id, str(reason), row=row)
             return
         coupling = SyncCoupling(
@@ -422,7 +422,7 @@ class TableSync:
             try:
                 with self.session.begin_nested():
                     self.table.write(self.session, record, pull, self.couplings, SYNC_ACTOR)
-            except (Skip, InvalidInput) as reason:
+            except (Skip, CrmError) as reason:
                 self._fail(Side.SALES, coupling.local_key, coupling.remote_id, str(reason), row=row)
                 return
             coupling.synced = {**coupling.synced, **pull}
@@ -543,12 +543,17 @@ class TableSync:
                 try:
                     with self.session.begin_nested():
                         self.table.delete(self.session, record)
-                except IntegrityError:
+                except (IntegrityError, Skip) as error:
+                    reason = (
+                        str(error)
+                        if isinstance(error, Skip)
+                        else "other Rapport records still refer to it"
+                    )
                     self._fail(
                         Side.SALES,
                         coupling.local_key,
                         coupling.remote_id,
-                        "deleted in Sales, but other Rapport records still refer to it",
+                        f"deleted in Sales: {reason}",
                     )
                     return
         log.info("%s %s deleted in Sales (%s)", self.spec.name, coupling.local_key, policy)

@@ -7,11 +7,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from crm.audit import Actor, stamp
 from crm.contacts import service as contact_service
 from crm.contacts.models import Contact, ContactType
+from crm.opportunities import service as opportunity_service
+from crm.opportunities.models import Opportunity
+from crm.opportunities.service import OpportunityCreate, OpportunityUpdate, UpdateAction
 from crm.setup.models import Salesperson
 from crm.sync.catalogue import (
     ACCOUNTS,
@@ -21,6 +24,7 @@ from crm.sync.catalogue import (
     DECIMAL,
     EMAIL,
     LOOKUP,
+    OPPORTUNITIES,
     SALESPEOPLE,
     FieldSpec,
     MappingSpec,
@@ -397,4 +401,136 @@ def local_table(mapping: MappingSpec) -> LocalTable | None:
         return Contacts(mapping, persons=False)
     if mapping.name == CONTACTS:
         return Contacts(mapping, persons=True)
+    if mapping.name == OPPORTUNITIES:
+        return Opportunities(mapping)
     return None
+
+
+class Opportunities(LocalTable):
+    """Open opportunities with Sales opportunities, through Rapport's opportunity service."""
+
+    def __init__(self, mapping: MappingSpec) -> None:
+        self.mapping = mapping
+
+    def key(self, record: Opportunity) -> str:
+        return record.no
+
+    def key_attribute(self) -> Any:
+        return Opportunity.no
+
+    def _scope(self) -> Any:
+        return select(Opportunity).where(Opportunity.closed.is_(False))
+
+    def changed(self, session: Session, since: dt.datetime | None) -> list[Any]:
+        stmt = self._scope()
+        if since is not None:
+            stmt = stmt.where(Opportunity.modified_at >= since)
+        return list(session.scalars(stmt.order_by(Opportunity.id)))
+
+    def by_keys(self, session: Session, keys: Sequence[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for start in range(0, len(keys), CHUNK):
+            stmt = self._scope().where(Opportunity.no.in_(keys[start : start + CHUNK]))
+            for opportunity in session.scalars(stmt):
+                found[opportunity.no] = opportunity
+        return found
+
+    def values(self, record: Opportunity, links: Links) -> Values:
+        session = object_session(record)
+        assert session is not None
+        contact = session.get(Contact, record.contact_id)
+        company = session.get(Contact, record.company_id) if record.company_id else None
+        person = contact if contact is not None and not contact.is_company else None
+        result: Values = {
+            "description": record.description.strip() or None,
+            "contact": links.remote_id(CONTACTS, person.no) if person else None,
+            "company": links.remote_id(ACCOUNTS, company.no) if company else None,
+            "salesperson": links.remote_id(SALESPEOPLE, record.salesperson),
+        }
+        if person is not None and result["contact"] is None:
+            raise Skip(f"its contact {person.no} is not coupled to a Sales contact yet")
+        if company is not None and result["company"] is None:
+            raise Skip(f"its company {company.no} is not coupled to an account yet")
+        entry = opportunity_service.active_entry(db_session=session, opportunity=record)
+        result["estimated_value"] = canonical(
+            self.mapping.spec("estimated_value"), entry.estimated_value if entry else None
+        )
+        result["close_date"] = canonical(
+            self.mapping.spec("close_date"), entry.estimated_close_date if entry else None
+        )
+        return result
+
+    def in_scope(self, row: Row) -> str | None:
+        if row.get("statecode") not in (0, None):
+            return "a closed opportunity"
+        if not (row.get("_parentcontactid_value") or row.get("_parentaccountid_value")):
+            return "an opportunity without a contact or account"
+        return None
+
+    def _contact(self, session: Session, values: Values, links: Links) -> Contact:
+        if values.get("contact"):
+            key, kind = links.local_key(CONTACTS, values["contact"]), "contact"
+        else:
+            key, kind = links.local_key(ACCOUNTS, values.get("company")), "account"
+        contact = contact_service.get_by_no(db_session=session, no=key) if key else None
+        if contact is None:
+            raise Skip(f"its {kind} is not coupled to a Rapport contact")
+        return contact
+
+    def write(
+        self, session: Session, record: Opportunity, values: Values, links: Links, actor: Actor
+    ) -> None:
+        if "description" in values:
+            record.description = (values["description"] or record.description)[:200]
+        if "salesperson" in values and values["salesperson"]:
+            code = links.local_key(SALESPEOPLE, values["salesperson"])
+            if code is None:
+                raise Skip(f"owner {values['salesperson']} is not coupled to a salesperson")
+            record.salesperson = code
+        if {"contact", "company"} & values.keys():
+            merged = {"contact": values.get("contact"), "company": values.get("company")}
+            contact = self._contact(session, merged, links)
+            record.contact_id = contact.id
+            record.company_id = contact.company_id or contact.id
+        if {"estimated_value", "close_date"} & values.keys():
+            self._estimate(session, record, values, actor)
+        stamp(record, actor)
+
+    def _estimate(
+        self, session: Session, record: Opportunity, values: Values, actor: Actor
+    ) -> None:
+        current = opportunity_service.active_entry(db_session=session, opportunity=record)
+        value = values.get("estimated_value")
+        close = values.get("close_date")
+        opportunity_service.update(
+            db_session=session,
+            actor=actor,
+            opportunity=record,
+            action=UpdateAction.UPDATE if current else UpdateAction.FIRST,
+            data=OpportunityUpdate(
+                estimated_value=Decimal(value) if value else None,
+                estimated_close_date=dt.date.fromisoformat(close) if close else None,
+            ),
+        )
+
+    def create(self, session: Session, values: Values, links: Links, actor: Actor) -> Any:
+        contact = self._contact(session, values, links)
+        code = links.local_key(SALESPEOPLE, values.get("salesperson"))
+        value, close = values.get("estimated_value"), values.get("close_date")
+        return opportunity_service.create(
+            db_session=session,
+            actor=actor,
+            contact=contact,
+            data=OpportunityCreate(
+                description=values.get("description") or "",
+                salesperson=code or contact.salesperson,
+                estimated_value=Decimal(value) if value else None,
+                estimated_close_date=dt.date.fromisoformat(close) if close else None,
+            ),
+        )
+
+    def delete(self, session: Session, record: Any) -> None:
+        raise Skip("Rapport keeps opportunities; close it with `opp lose` instead")
+
+    def match(self, session: Session, values: Values, fields: Sequence[str]) -> list[Any]:
+        return []

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.contacts.models import Contact
 from crm.db import Base, UTCDateTime, utcnow
+from crm.opportunities.models import Opportunity
 
 
 class Direction(StrEnum):
@@ -184,6 +185,7 @@ class SyncFailure(Base):
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
-# The incremental scan of Rapport's side reads contacts by modified_at; declared here so that
-# the contact model stays the contacts area's own.
+# The incremental scan of Rapport's side reads by modified_at; declared here so that the
+# contact and opportunity models stay their areas' own.
 Index("ix_contact_modified_at", Contact.modified_at)
+Index("ix_opportunity_modified_at", Opportunity.modified_at)

@@ -156,12 +156,13 @@ def upgrade() -> None:
     # The incremental scan of Rapport's side reads by modified_at.
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.create_index("ix_contact_modified_at", ["modified_at"], unique=False)
+    with op.batch_alter_table("opportunity", schema=None) as batch_op:
+        batch_op.create_index("ix_opportunity_modified_at", ["modified_at"], unique=False)
     _seed()
 
 
 def _seed() -> None:
-    # Business Central's defaults. Opportunities stay off until Rapport's opportunity side is
-    # wired to the sync; an admin turns them on with `sync mapping opportunities enabled=yes`.
+    # Business Central's default mappings and field directions.
     mapping = sa.table(
         "sync_mapping",
         sa.column("name", sa.String),
@@ -190,7 +191,7 @@ def _seed() -> None:
                 "entity_set": entity_set,
                 "sequence": sequence,
                 "direction": direction,
-                "enabled": name != "opportunities",
+                "enabled": True,
                 "only_coupled": False,
                 "update_conflicts": "none",
                 "deletions": "uncouple",
@@ -247,13 +248,15 @@ FIELDS = [
     ("opportunities", "company", "_parentaccountid_value", "both", False),
     ("opportunities", "estimated_value", "estimatedvalue", "both", False),
     ("opportunities", "close_date", "estimatedclosedate", "both", False),
-    ("opportunities", "salesperson", "_ownerid_value", "to_sales", False),
+    ("opportunities", "salesperson", "_ownerid_value", "both", False),
 ]
 
 
 def downgrade() -> None:
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.drop_index("ix_contact_modified_at")
+    with op.batch_alter_table("opportunity", schema=None) as batch_op:
+        batch_op.drop_index("ix_opportunity_modified_at")
     op.drop_table("sync_run_count")
     op.drop_table("sync_field")
     with op.batch_alter_table("sync_failure", schema=None) as batch_op:
