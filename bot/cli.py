@@ -5,13 +5,16 @@ import shlex
 import sys
 from collections.abc import Sequence
 
-OPERATOR_COMMANDS = {"start", "console", "run", "config", "db"}
+from bot import jobs_cli, mailcli
+
+OPERATOR_COMMANDS = {"start", "console", "run", "config", "db", "jobs"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit status (0 done, 1 refused, 2 failed)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] not in OPERATOR_COMMANDS and not argv[0].startswith("-"):
+    operator = argv and (argv[0] in OPERATOR_COMMANDS or mailcli.is_mail_operation(argv))
+    if argv and not operator and not argv[0].startswith("-"):
         # `rapport contact find acme` is `rapport run "contact find acme"`.
         argv = ["run", shlex.join(argv)]
     args = _parser().parse_args(argv)
@@ -45,11 +48,14 @@ def _parser() -> argparse.ArgumentParser:
         handler=_config_check
     )
 
+    mailcli.register(commands)
+
     database = commands.add_parser("db", help="the database schema").add_subparsers()
     database.add_parser("upgrade", help="upgrade the schema").set_defaults(handler=_db_upgrade)
     database.add_parser("current", help="show the schema revision").set_defaults(
         handler=_db_current
     )
+    jobs_cli.register(commands)
     return parser
 
 
@@ -100,10 +106,19 @@ def _console(args: argparse.Namespace) -> int:
 
 def _start(args: argparse.Namespace) -> int:
     from bot.console import run_console
+    from bot.scheduling import start_scheduler
 
     app = _app()
-    # Slack, the mailbox watcher and the scheduler join here once they are configured.
-    return run_console(app, user=args.user, as_json=False)
+    # Slack joins here once it is configured.
+    watcher = mailcli.start_watcher(app)
+    scheduler = start_scheduler(app)
+    try:
+        return run_console(app, user=args.user, as_json=False)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        if watcher is not None:
+            watcher.stop()
 
 
 def _config_check(args: argparse.Namespace) -> int:

@@ -47,6 +47,24 @@ class Settings(BaseSettings):
     graph_tenant_id: str | None = Field(None, description="Entra tenant of Exchange Online.")
     graph_client_id: str | None = Field(None, description="App registration for Graph.")
     graph_client_secret: SecretStr | None = Field(None, description="Its client secret.")
+    graph_url: str = Field(
+        "https://graph.microsoft.com/v1.0", description="Microsoft Graph base URL (for tests)."
+    )
+    ews_version: str = Field("15.1", description="Exchange build: 15.1 = 2016, 15.2 = 2019.")
+    ews_auth_type: Literal["NTLM", "basic", "digest", "OAuth 2.0", "no authentication"] = Field(
+        "NTLM", description="How Rapport signs in to Exchange Server."
+    )
+    mail_queue_folder: str = Field("Inbox/Rapport/Queue", description="Folder read for mail.")
+    mail_storage_folder: str = Field("Inbox/Rapport/Storage", description="Logged mail goes here.")
+    mail_failed_folder: str = Field(
+        "Inbox/Rapport/Failed", description="Unreadable mail goes here."
+    )
+    mail_unknown_senders: Literal["ignore", "review", "create"] = Field(
+        "review", description="Addresses no contact has: ignore, hold for review, or create."
+    )
+    mail_sender_cap: int = Field(60, description="Messages per sender and hour before skipping.")
+    mail_max_bytes: int = Field(25 * 1024 * 1024, description="Larger messages go to failed.")
+    mail_log_private: bool = Field(False, description="Log mail marked private or confidential.")
 
     dataverse_url: str | None = Field(None, description="Dynamics 365 Sales environment URL.")
     dataverse_tenant_id: str | None = Field(None, description="Entra tenant of Dataverse.")
@@ -60,6 +78,18 @@ class Settings(BaseSettings):
     )
 
     scheduler_enabled: bool = Field(True, description="Run scheduled jobs in this instance.")
+    scheduler_recheck_seconds: float = Field(
+        10.0, description="How often the scheduler's leader lock is checked (takeover time)."
+    )
+    instance_name: str | None = Field(None, description="Name of this instance in job runs.")
+    campaign_per_minute: int = Field(600, description="Campaign mails sent per minute at most.")
+    campaign_batch_size: int = Field(100, description="Campaign mails per send request.")
+    unsubscribe_secret: SecretStr | None = Field(
+        None, description="Signs unsubscribe tokens in campaign mail."
+    )
+    public_url: str | None = Field(
+        None, description="Rapport's public https URL, for one-click unsubscribe links."
+    )
 
     @classmethod
     def settings_customise_sources(

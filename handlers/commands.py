@@ -1,6 +1,16 @@
 """The registry of every command, built once by the composition root."""
 
-from handlers import contacts, interactions, opportunities, setup_activities, sync, tasks
+from handlers import (
+    contacts,
+    interactions,
+    jobs,
+    mail,
+    opportunities,
+    sends,
+    setup_activities,
+    sync,
+    tasks,
+)
 from handlers.grammar import Registry
 
 
@@ -8,6 +18,17 @@ def build_registry() -> Registry:
     """Return the grammar with every area's commands registered."""
     registry = Registry()
     registry.area("help", "this list; `help <area>` for an area's verbs")
-    for area in (contacts, interactions, opportunities, tasks, setup_activities, sync):
+    areas = (
+        contacts,
+        interactions,
+        opportunities,
+        tasks,
+        setup_activities,
+        mail,
+        jobs,
+        sends,
+        sync,
+    )
+    for area in areas:
         area.register(registry)
     return registry

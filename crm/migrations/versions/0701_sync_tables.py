@@ -1,7 +1,7 @@
 """sync tables: Dynamics 365 Sales mappings, couplings, conflicts, runs and failures
 
 Revision ID: 0701
-Revises: 0001
+Revises: 0602
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import crm.db
 
 revision = "0701"
-down_revision = "0001"
+down_revision = "0602"
 branch_labels = None
 depends_on = None
 

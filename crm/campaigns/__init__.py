@@ -1,0 +1,1 @@
+"""Campaigns: their segments, entries, targets, statistics, content and audience."""

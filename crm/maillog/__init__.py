@@ -1,0 +1,1 @@
+"""Mail logging: which messages were processed, senders awaiting review, and the rules."""

@@ -1,0 +1,540 @@
+"""Mail logging rules: match a message's counterparts to contacts and log each pair once."""
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crm.audit import Actor, Channel
+from crm.contacts import service as contact_service
+from crm.contacts.models import Contact, ContactAltEmail, ContactType
+from crm.db import utcnow
+from crm.errors import Conflict, CrmError, InvalidInput, NotFound
+from crm.interactions.models import InformationFlow, InitiatedBy, InteractionLogEntry
+from crm.interactions.service import InteractionCreate, log_interaction
+from crm.maillog import actions
+from crm.maillog.actions import MailCommand
+from crm.maillog.freemail import is_free_mail
+from crm.maillog.models import (
+    MailInteraction,
+    MailMessage,
+    MailPendingSender,
+    MessageStatus,
+    PendingStatus,
+)
+from crm.setup.models import InternalDomain, Salesperson
+from crm.setup.service import get_marketing_setup
+from crm.values import search_email
+
+log = logging.getLogger(__name__)
+
+
+class UnknownPolicy(StrEnum):
+    """What to do with an external address no contact has."""
+
+    IGNORE = "ignore"
+    REVIEW = "review"
+    CREATE = "create"
+
+
+@dataclass(frozen=True)
+class Party:
+    """An address on a message, with the display name it came with."""
+
+    email: str
+    name: str = ""
+
+    @property
+    def domain(self) -> str:
+        return self.email.rpartition("@")[2]
+
+
+@dataclass
+class MailFacts:
+    """What the mail front read from one message, free of any transport."""
+
+    key: str
+    message_id: str | None
+    dedupe_key: str
+    kind: str
+    direction: str | None
+    sender: str | None
+    forwarded: bool
+    internal: list[str]
+    counterparts: list[Party]
+    subject: str
+    occurred_at: dt.datetime | None
+    attachments: list[tuple[str, int]] = field(default_factory=list)
+    size: int = 0
+    commands: list[MailCommand] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    """What logging one message did, for the reply to the salesperson."""
+
+    message: MailMessage
+    logged: list[tuple[Contact, InteractionLogEntry]] = field(default_factory=list)
+    pending: list[MailPendingSender] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    salesperson: Salesperson | None = None
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Our own side: internal domains and the salespeople's addresses."""
+
+    domains: frozenset[str]
+    salespeople: dict[str, str]
+
+
+def directory(*, db_session: Session) -> Directory:
+    """Return the internal domains and the salespeople's addresses (address -> code)."""
+    domains = frozenset(d.lower() for d in db_session.scalars(select(InternalDomain.domain)))
+    rows = db_session.execute(
+        select(Salesperson.search_email, Salesperson.code).where(
+            Salesperson.search_email.is_not(None), Salesperson.blocked.is_(False)
+        )
+    )
+    return Directory(domains, {email: code for email, code in rows if email})
+
+
+def get_message(*, db_session: Session, key: str) -> MailMessage | None:
+    """Return the record of a processed message, or None when it was never processed."""
+    return db_session.scalars(select(MailMessage).where(MailMessage.key == key)).first()
+
+
+def email_template(*, db_session: Session) -> str | None:
+    """Return the interaction template e-mails are logged with, if one is set."""
+    return get_marketing_setup(db_session=db_session).email_template
+
+
+def record(
+    *,
+    db_session: Session,
+    facts: MailFacts,
+    status: MessageStatus,
+    reason: str,
+) -> MailMessage:
+    """Record a message that is not logged (automated, refused, failed) with the reason."""
+    message = get_message(db_session=db_session, key=facts.key) or _new_record(facts)
+    message.status, message.reason = status.value, reason[:500]
+    message.processed_at = utcnow()
+    db_session.add(message)
+    db_session.flush()
+    log.info("Mail %s %s: %s", facts.message_id or facts.key, status.value, reason)
+    return message
+
+
+def _new_record(facts: MailFacts) -> MailMessage:
+    return MailMessage(
+        key=facts.key,
+        message_id=facts.message_id,
+        dedupe_key=facts.dedupe_key,
+        kind=facts.kind,
+        direction=facts.direction or "",
+        sender=facts.sender,
+        subject=facts.subject[:250],
+        occurred_at=facts.occurred_at,
+        attachments=json.dumps([{"name": n, "size": s} for n, s in facts.attachments]),
+        size=facts.size,
+        status=MessageStatus.IGNORED.value,
+        processed_at=utcnow(),
+    )
+
+
+def recent_from(*, db_session: Session, sender: str, hours: int = 1) -> int:
+    """Return how many messages this sender had processed in the last hours."""
+    since = utcnow() - dt.timedelta(hours=hours)
+    stmt = select(func.count()).where(
+        MailMessage.sender == sender, MailMessage.processed_at >= since
+    )
+    return int(db_session.scalar(stmt) or 0)
+
+
+def log_message(
+    *,
+    db_session: Session,
+    facts: MailFacts,
+    policy: UnknownPolicy = UnknownPolicy.REVIEW,
+    sender_cap: int = 0,
+) -> Outcome:
+    """Log one interaction per counterpart of a message; a replayed message logs nothing."""
+    if existing := get_message(db_session=db_session, key=facts.key):
+        return Outcome(existing, replayed=True)
+    capped = facts.sender and sender_cap
+    if capped and recent_from(db_session=db_session, sender=facts.sender or "") >= sender_cap:
+        reason = f"more than {sender_cap} messages from {facts.sender} within an hour"
+        skipped = MessageStatus.SKIPPED
+        return Outcome(record(db_session=db_session, facts=facts, status=skipped, reason=reason))
+
+    message = _new_record(facts)
+    db_session.add(message)
+    db_session.flush()  # takes the unique key now, so a second instance waits or fails here
+    outcome = Outcome(message)
+    directory_ = directory(db_session=db_session)
+    outcome.salesperson = _salesperson(db_session, facts, directory_)
+    if facts.forwarded and (facts.sender or "") not in directory_.salespeople:
+        return _finish(outcome, f"{facts.sender} forwarded it but is not a salesperson")
+    template = email_template(db_session=db_session)
+    if not template:
+        raise Conflict(
+            "No interaction template is set for e-mails.",
+            hint="Set one with `setup marketing edit email_template=<code>`.",
+        )
+    message.salesperson = outcome.salesperson.code if outcome.salesperson else None
+
+    for party in facts.counterparts:
+        _log_party(db_session, facts, party, template, policy, outcome)
+    if facts.commands:
+        _apply_commands(db_session, facts, outcome)
+    return _finish(outcome, "")
+
+
+def _finish(outcome: Outcome, reason: str) -> Outcome:
+    message = outcome.message
+    if outcome.logged:
+        message.status = MessageStatus.LOGGED.value
+    elif outcome.pending:
+        message.status = MessageStatus.PENDING.value
+    else:
+        message.status = MessageStatus.IGNORED.value
+    if reason:
+        outcome.notes.append(reason)
+    if not outcome.logged and not outcome.pending and not outcome.notes:
+        outcome.notes.append("it has no external counterpart")
+    message.reason = "; ".join(outcome.notes)[:500]
+    log.info(
+        "Mail %s %s: %d logged, %d pending",
+        message.message_id or message.key,
+        message.status,
+        len(outcome.logged),
+        len(outcome.pending),
+    )
+    return outcome
+
+
+def _salesperson(db_session: Session, facts: MailFacts, found: Directory) -> Salesperson | None:
+    candidates = [*facts.internal, *([facts.sender] if facts.forwarded and facts.sender else [])]
+    for address in candidates:
+        if code := found.salespeople.get(address.lower()):
+            return db_session.get(Salesperson, code)
+    return None
+
+
+def _actor(outcome: Outcome, facts: MailFacts) -> Actor:
+    code = outcome.salesperson.code if outcome.salesperson else None
+    return Actor(Channel.EMAIL, code, facts.sender)
+
+
+def _log_party(
+    db_session: Session,
+    facts: MailFacts,
+    party: Party,
+    template: str,
+    policy: UnknownPolicy,
+    outcome: Outcome,
+) -> None:
+    contacts = contact_service.get_by_email(db_session=db_session, email=party.email)
+    if len(contacts) > 1:
+        _hold(db_session, party, outcome, choices=[c.no for c in contacts])
+        outcome.notes.append(f"{party.email} belongs to {len(contacts)} contacts")
+        return
+    if not contacts:
+        if policy == UnknownPolicy.IGNORE:
+            outcome.notes.append(f"no contact has {party.email}")
+            return
+        if policy == UnknownPolicy.REVIEW:
+            _hold(db_session, party, outcome, choices=[])
+            return
+        contacts = [
+            create_for_address(db_session=db_session, actor=_actor(outcome, facts), party=party)
+        ]
+        outcome.created.append(f"contact {contacts[0].no} {contacts[0].name}")
+    contact = contacts[0]
+    entry = _log_once(db_session, facts, contact, template, outcome)
+    if entry is not None:
+        outcome.logged.append((contact, entry))
+
+
+def _log_once(
+    db_session: Session,
+    facts: MailFacts,
+    contact: Contact,
+    template: str,
+    outcome: Outcome,
+) -> InteractionLogEntry | None:
+    done = select(MailInteraction.id).where(
+        MailInteraction.dedupe_key == facts.dedupe_key, MailInteraction.contact_id == contact.id
+    )
+    if db_session.scalar(done) is not None:
+        outcome.notes.append(f"already logged for {contact.no}")
+        return None
+    inbound = facts.direction != InformationFlow.OUTBOUND.value
+    data = InteractionCreate(
+        template=template,
+        description=facts.subject or "(no subject)",
+        subject=facts.subject[:250] or None,
+        occurred_at=facts.occurred_at,
+        salesperson=outcome.salesperson.code if outcome.salesperson else None,
+        information_flow=InformationFlow.INBOUND if inbound else InformationFlow.OUTBOUND,
+        initiated_by=InitiatedBy.THEM if inbound else InitiatedBy.US,
+        email_logged=True,
+        message_id=(facts.message_id or facts.key)[:250],
+        notes=_attachment_note(facts.attachments),
+    )
+    try:
+        entry = log_interaction(
+            db_session=db_session, actor=_actor(outcome, facts), contact=contact, data=data
+        )
+    except Conflict as refusal:  # privacy-blocked contacts get no new interactions
+        outcome.notes.append(f"{contact.no}: {refusal.message}")
+        return None
+    except InvalidInput as refusal:  # no salesperson for this contact
+        outcome.notes.append(f"{contact.no}: {refusal.message}")
+        return None
+    db_session.add(
+        MailInteraction(dedupe_key=facts.dedupe_key, contact_id=contact.id, interaction_id=entry.id)
+    )
+    return entry
+
+
+def _attachment_note(attachments: Sequence[tuple[str, int]]) -> str | None:
+    if not attachments:
+        return None
+    return "Attachments: " + ", ".join(f"{name} ({size:,} bytes)" for name, size in attachments)
+
+
+def _hold(
+    db_session: Session, party: Party, outcome: Outcome, *, choices: list[str]
+) -> MailPendingSender:
+    pending = MailPendingSender(
+        message_id=outcome.message.id,
+        email=party.email,
+        name=party.name[:200],
+        salesperson=outcome.salesperson.code if outcome.salesperson else None,
+        choices=" ".join(choices)[:500],
+        status=PendingStatus.PENDING.value,
+        created_at=utcnow(),
+    )
+    db_session.add(pending)
+    db_session.flush()
+    outcome.pending.append(pending)
+    return pending
+
+
+def create_for_address(*, db_session: Session, actor: Actor, party: Party) -> Contact:
+    """Create a person for an address, under the company its domain belongs to.
+
+    A free-mail domain never makes a company; another domain makes one when none matches.
+    """
+    company = None
+    if not is_free_mail(party.domain):
+        company = company_for_domain(db_session=db_session, domain=party.domain)
+        if company is None:
+            company = contact_service.create(
+                db_session=db_session, actor=actor, name=_company_name(party.domain)
+            )
+    name = party.name.strip() or party.email.partition("@")[0]
+    return contact_service.create(
+        db_session=db_session,
+        actor=actor,
+        name=name,
+        type=ContactType.PERSON,
+        company=company,
+        email=party.email,
+    )
+
+
+def company_for_domain(*, db_session: Session, domain: str) -> Contact | None:
+    """Return the company whose address, or whose people's addresses, use this domain."""
+    pattern = "%@" + domain.lower().replace("%", "").replace("_", "\\_")
+    stmt = (
+        select(Contact)
+        .where(Contact.type == ContactType.COMPANY.value)
+        .where(Contact.search_email.like(pattern, escape="\\"))
+        .order_by(Contact.no)
+    )
+    if company := db_session.scalars(stmt.limit(1)).first():
+        return company
+    person = (
+        select(Contact.company_id)
+        .where(Contact.company_id.is_not(None), Contact.search_email.like(pattern, escape="\\"))
+        .limit(1)
+    )
+    company_id = db_session.scalar(person)
+    return db_session.get(Contact, company_id) if company_id else None
+
+
+def _company_name(domain: str) -> str:
+    labels = domain.split(".")
+    core = labels[-2] if len(labels) >= 2 else labels[0]
+    return core.replace("-", " ").title()
+
+
+def _apply_commands(db_session: Session, facts: MailFacts, outcome: Outcome) -> None:
+    if not outcome.logged:
+        outcome.notes.append("the commands were not run: nothing was logged to attach them to")
+        return
+    contact, entry = outcome.logged[0]
+    actor = _actor(outcome, facts)
+    for command in facts.commands:
+        try:
+            with db_session.begin_nested():
+                outcome.created.append(_run_command(db_session, actor, contact, entry, command))
+        except CrmError as refusal:
+            outcome.notes.append(f"#{command.kind} was not done: {refusal}")
+
+
+def _run_command(
+    db_session: Session,
+    actor: Actor,
+    contact: Contact,
+    entry: InteractionLogEntry,
+    command: MailCommand,
+) -> str:
+    if command.kind == "opp":
+        return actions.create_opportunity(
+            db_session=db_session, actor=actor, contact=contact, entry=entry, command=command
+        )
+    return actions.create_task(
+        db_session=db_session, actor=actor, contact=contact, entry=entry, command=command
+    )
+
+
+def list_pending(*, db_session: Session, salesperson: str | None = None) -> list[MailPendingSender]:
+    """Return the senders awaiting review, oldest first; one salesperson's when named."""
+    stmt = select(MailPendingSender).where(MailPendingSender.status == PendingStatus.PENDING.value)
+    if salesperson:
+        stmt = stmt.where(MailPendingSender.salesperson == salesperson)
+    return list(db_session.scalars(stmt.order_by(MailPendingSender.id).limit(200)))
+
+
+def get_pending_or_raise(*, db_session: Session, pending_id: int) -> MailPendingSender:
+    """Return a pending sender that still awaits a decision."""
+    pending = db_session.get(MailPendingSender, pending_id)
+    if pending is None:
+        raise NotFound(f"There is no pending sender {pending_id}.", hint="See `mail pending`.")
+    if pending.status != PendingStatus.PENDING.value:
+        raise Conflict(f"Pending sender {pending_id} was already {pending.status}.")
+    return pending
+
+
+def confirm_pending(
+    *,
+    db_session: Session,
+    actor: Actor,
+    pending_id: int,
+    contact: Contact | None = None,
+    create: bool = False,
+) -> tuple[Contact, InteractionLogEntry]:
+    """Log a held message for a contact the salesperson names or has created."""
+    pending = get_pending_or_raise(db_session=db_session, pending_id=pending_id)
+    message = db_session.get(MailMessage, pending.message_id)
+    if message is None:
+        raise NotFound(f"The message of pending sender {pending_id} is gone.")
+    if contact is None and not create:
+        raise InvalidInput(
+            f"Say who {pending.email} is.",
+            field="contact",
+            hint=f"`mail confirm {pending_id} contact=<contact>` or "
+            f"`mail confirm {pending_id} create=yes`.",
+        )
+    if contact is None:
+        contact = create_for_address(
+            db_session=db_session, actor=actor, party=Party(pending.email, pending.name)
+        )
+    elif contact_service.get_by_email(db_session=db_session, email=pending.email) == []:
+        db_session.add(
+            ContactAltEmail(
+                contact_id=contact.id, email=pending.email, search_email=search_email(pending.email)
+            )
+        )
+    template = email_template(db_session=db_session)
+    if not template:
+        raise Conflict("No interaction template is set for e-mails.")
+    facts = _facts_of(message)
+    outcome = Outcome(message)
+    actor_code = actor.salesperson or pending.salesperson
+    outcome.salesperson = db_session.get(Salesperson, actor_code) if actor_code else None
+    entry = _log_once(db_session, facts, contact, template, outcome)
+    if entry is None:
+        raise Conflict(
+            f"Nothing was logged for {contact.no}: {'; '.join(outcome.notes)}.",
+        )
+    pending.status, pending.resolved_at, pending.contact_id = (
+        PendingStatus.CONFIRMED.value,
+        utcnow(),
+        contact.id,
+    )
+    message.status = MessageStatus.LOGGED.value
+    db_session.flush()
+    return contact, entry
+
+
+def dismiss_pending(*, db_session: Session, actor: Actor, pending_id: int) -> MailPendingSender:
+    """Drop a held sender: the message stays unlogged for that address."""
+    pending = get_pending_or_raise(db_session=db_session, pending_id=pending_id)
+    pending.status, pending.resolved_at = PendingStatus.DISMISSED.value, utcnow()
+    db_session.flush()
+    log.info("Pending sender %s dismissed by %s", pending_id, actor)
+    return pending
+
+
+def _facts_of(message: MailMessage) -> MailFacts:
+    attachments = [(a["name"], int(a["size"])) for a in json.loads(message.attachments or "[]")]
+    return MailFacts(
+        key=message.key,
+        message_id=message.message_id,
+        dedupe_key=message.dedupe_key or message.key,
+        kind=message.kind,
+        direction=message.direction or None,
+        sender=message.sender,
+        forwarded=message.kind == "forward",
+        internal=[],
+        counterparts=[],
+        subject=message.subject,
+        occurred_at=message.occurred_at,
+        attachments=attachments,
+        size=message.size,
+    )
+
+
+@dataclass
+class MailStatus:
+    """The watcher's state for `mail status`."""
+
+    pending: int
+    counts: dict[str, int]
+    failures: list[MailMessage]
+
+
+def status(*, db_session: Session, hours: int = 24) -> MailStatus:
+    """Return pending senders, counts by outcome over the last hours, and recent failures."""
+    since = utcnow() - dt.timedelta(hours=hours)
+    pending = db_session.scalar(
+        select(func.count()).where(MailPendingSender.status == PendingStatus.PENDING.value)
+    )
+    counts = dict(
+        db_session.execute(
+            select(MailMessage.status, func.count())
+            .where(MailMessage.processed_at >= since)
+            .group_by(MailMessage.status)
+        ).all()
+    )
+    failures = db_session.scalars(
+        select(MailMessage)
+        .where(MailMessage.status == MessageStatus.FAILED.value)
+        .order_by(MailMessage.processed_at.desc())
+        .limit(10)
+    )
+    return MailStatus(
+        int(pending or 0), {str(k): int(v) for k, v in counts.items()}, list(failures)
+    )

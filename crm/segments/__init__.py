@@ -1,0 +1,1 @@
+"""Segments: lists of contacts built by criteria, logged as interactions."""

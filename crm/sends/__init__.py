@@ -1,0 +1,1 @@
+"""Campaign sends: the audience frozen into an outbox, one row per recipient."""

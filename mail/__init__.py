@@ -1,0 +1,1 @@
+"""Mailboxes, reading and classifying mail, and the logging pipeline."""

@@ -1,0 +1,294 @@
+"""The logging pipeline: one message, one transaction, then the move; never the other order."""
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm.errors import CrmError
+from crm.maillog import service as maillog
+from crm.maillog.models import MessageStatus
+from crm.maillog.service import MailFacts, Outcome, Party, UnknownPolicy
+from mail.classify import Classification, Internal, Kind, classify, parties
+from mail.commands import find_commands, strip_commands
+from mail.mailbox import Mailbox, QueuedMessage
+from mail.notify import Notifier, Report
+from mail.parse import ParsedMessage, parse_message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """The rules the watcher follows; bot fills them from the settings."""
+
+    policy: UnknownPolicy = UnknownPolicy.REVIEW
+    sender_cap: int = 60
+    max_bytes: int = 25 * 1024 * 1024
+    log_private: bool = False
+    batch: int = 500
+
+
+@dataclass
+class RunSummary:
+    """How many messages one pass took, by what became of them."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{count} {status}" for status, count in sorted(self.counts.items()))
+        return f"{self.total} message(s)" + (f": {parts}" if parts else "")
+
+
+class Pipeline:
+    """Take messages from a mailbox's queue, log them, and file them away."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        mailbox: Mailbox,
+        config: MailConfig | None = None,
+        notifier: Notifier | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        self.sessions = sessions
+        self.mailbox = mailbox
+        self.config = config or MailConfig()
+        self.notifier = notifier
+        self.today = today
+        self._directory: maillog.Directory | None = None
+
+    def ready(self) -> str | None:
+        """Return why mail cannot be logged yet (a missing setup), or None when it can."""
+        with self.sessions() as session:
+            if not maillog.email_template(db_session=session):
+                return (
+                    "no interaction template is set for e-mails: "
+                    "`setup marketing edit email_template=<code>`"
+                )
+        return None
+
+    def run_once(
+        self, limit: int | None = None, *, stop: threading.Event | None = None
+    ) -> RunSummary:
+        """Process what waits in the queue now, at most limit messages, until stop is set."""
+        summary = RunSummary()
+        problem = self.ready()
+        if problem:
+            log.warning("Mail not read: %s", problem)
+            summary.counts["waiting"] = self.mailbox.count()
+            return summary
+        self._directory = None
+        for item in self.mailbox.queue(limit or self.config.batch):
+            summary.counts[self.process(item)] += 1
+            if stop is not None and stop.is_set():
+                break
+        if summary.total:
+            log.info("Mailbox pass: %s", summary)
+        return summary
+
+    def internal(self) -> Internal:
+        """Return our side as the classifier needs it, read once per pass."""
+        if self._directory is None:
+            with self.sessions() as session:
+                self._directory = maillog.directory(db_session=session)
+        return Internal(
+            domains=self._directory.domains,
+            addresses=frozenset(self._directory.salespeople),
+            mailboxes=frozenset({self.mailbox.address.lower()}),
+        )
+
+    def process(self, item: QueuedMessage) -> str:
+        """Process one message; whatever goes wrong, it ends in storage or failed."""
+        key = "sha256:" + hashlib.sha256(item.raw).hexdigest()
+        if len(item.raw) > self.config.max_bytes:
+            reason = f"larger than {self.config.max_bytes:,} bytes ({len(item.raw):,})"
+            return self._fail(item, _blank(key), reason)
+        try:
+            message = parse_message(item.raw)
+            internal = self.internal()
+            result = classify(message, internal)
+            facts = self.facts(message, result, internal, key)
+        except Exception as error:  # a message no parser can read must not stop the watcher
+            log.warning("Mail %s unreadable: %s", item.ref, error, exc_info=True)
+            return self._fail(item, _blank(key), f"unreadable: {type(error).__name__}: {error}")
+
+        if skip := self._skip_reason(result):
+            status = MessageStatus.FAILED if result.refused else MessageStatus.SKIPPED
+            return self._file(item, facts, status, skip)
+        try:
+            with self.sessions.begin() as session:
+                outcome = maillog.log_message(
+                    db_session=session,
+                    facts=facts,
+                    policy=self.config.policy,
+                    sender_cap=self.config.sender_cap,
+                )
+                report = self._report(outcome, facts, result)
+        except IntegrityError:
+            # Another instance logged the same message at the same moment; it is done.
+            log.info("Mail %s was logged by another instance", facts.message_id or key)
+            self.mailbox.store(item.ref)
+            return "replayed"
+        except CrmError as error:
+            return self._fail(item, facts, error.message)
+        except Exception as error:
+            log.exception("Mail %s failed", facts.message_id or key)
+            return self._fail(item, facts, f"{type(error).__name__}: {error}")
+
+        self.mailbox.store(item.ref)
+        if outcome.replayed:
+            return "replayed"
+        if report is not None:
+            self._notify(facts, outcome, report)
+        return outcome.message.status
+
+    def facts(
+        self, message: ParsedMessage, result: Classification, internal: Internal, key: str
+    ) -> MailFacts:
+        """Return what the CRM core needs to know about a classified message."""
+        found = parties(result, internal)
+        original = result.original
+        commands = []
+        trusted = result.sender is not None and result.sender.email in internal.addresses
+        if trusted and not result.automated and not result.refused:
+            commands = find_commands(message.subject, result.note, today=self.today())
+        return MailFacts(
+            key=message.message_id or key,
+            message_id=message.message_id,
+            dedupe_key=_dedupe_key(result, message.message_id or key),
+            kind=result.kind.value,
+            direction=found.direction.value if found.direction else None,
+            sender=result.sender.email if result.sender else None,
+            forwarded=result.kind == Kind.FORWARD,
+            internal=[a.email for a in found.internal],
+            counterparts=[Party(a.email, a.name) for a in found.counterparts],
+            subject=strip_commands(original.subject),
+            occurred_at=original.date.astimezone(dt.UTC) if original.date else None,
+            attachments=[(a.name, a.size) for a in message.attachments],
+            size=message.size,
+            commands=commands,
+        )
+
+    def _skip_reason(self, result: Classification) -> str | None:
+        if result.refused:
+            return result.refused
+        if result.automated:
+            return f"{result.kind.value}: {result.reason}"
+        if result.sensitive and not self.config.log_private:
+            return "marked private or confidential"
+        return None
+
+    def _file(
+        self, item: QueuedMessage, facts: MailFacts, status: MessageStatus, reason: str
+    ) -> str:
+        try:
+            with self.sessions.begin() as session:
+                if maillog.get_message(db_session=session, key=facts.key) is None:
+                    maillog.record(db_session=session, facts=facts, status=status, reason=reason)
+        except Exception:
+            log.exception("Could not record mail %s as %s", facts.key, status.value)
+        if status == MessageStatus.FAILED:
+            self.mailbox.fail(item.ref, reason)
+        else:
+            self.mailbox.store(item.ref)
+        return status.value
+
+    def _fail(self, item: QueuedMessage, facts: MailFacts, reason: str) -> str:
+        log.warning("Mail %s moved to failed: %s", facts.message_id or item.ref, reason)
+        return self._file(item, facts, MessageStatus.FAILED, reason)
+
+    def _report(self, outcome: Outcome, facts: MailFacts, result: Classification) -> Report | None:
+        # Only salespeople who forwarded or tagged a mail hear back; BCC copies stay quiet.
+        if outcome.replayed or not (facts.forwarded or facts.commands) or result.automated:
+            return None
+        if outcome.salesperson is None and not facts.forwarded:
+            return None
+        lines = []
+        for contact, entry in outcome.logged:
+            lines.append(f"Logged “{entry.description}” for {contact.no} {contact.name}.")
+        lines += [f"Created {what}." for what in outcome.created]
+        commands: list[tuple[str, str]] = []
+        for pending in outcome.pending:
+            if pending.choices:
+                lines.append(f"{pending.email} matches several contacts; which one?")
+                commands += [
+                    (f"log for {no}", f"mail confirm {pending.id} contact={no}")
+                    for no in pending.choices.split()
+                ]
+            else:
+                lines.append(f"No contact has {pending.email}; it is held for you.")
+                create = f"mail confirm {pending.id} create=yes"
+                commands.append((f"create a contact for {pending.email}", create))
+            commands.append((f"do not log {pending.email}", f"mail dismiss {pending.id}"))
+        lines += [f"Not logged: {note}." for note in outcome.notes]
+        return Report(facts.subject or "(no subject)", lines, commands, facts.message_id)
+
+    def _notify(self, facts: MailFacts, outcome: Outcome, report: Report) -> None:
+        if self.notifier is None or not facts.sender:
+            return
+        try:
+            self.notifier.notify(
+                salesperson=outcome.salesperson.code if outcome.salesperson else None,
+                address=facts.sender,
+                report=report,
+            )
+        except Exception:  # a reply that cannot be sent must not undo the logging
+            log.warning("Could not tell %s about mail %s", facts.sender, facts.key, exc_info=True)
+
+
+def _blank(key: str) -> MailFacts:
+    return MailFacts(key, None, key, "", None, None, False, [], [], "", None, size=0)
+
+
+def _dedupe_key(result: Classification, outer: str) -> str:
+    original = result.original
+    if result.kind != Kind.FORWARD:
+        return outer
+    if original.message_id:
+        return original.message_id
+    if original.sender and original.date:
+        # An inline forward has no Message-ID; the same original forwarded twice logs once.
+        seed = f"{original.sender.email}|{original.subject}|{original.date.isoformat()}"
+        return "fwd:" + hashlib.sha256(seed.encode()).hexdigest()[:40]
+    return outer
+
+
+class Watcher:
+    """Poll the mailbox every few seconds until stopped; one bad pass never ends it."""
+
+    def __init__(self, pipeline: Pipeline, *, interval: float = 60.0) -> None:
+        self.pipeline = pipeline
+        self.interval = interval
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        """Poll until stop() is called."""
+        log.info("Watching the mailbox every %s s", self.interval)
+        while not self.stopping.is_set():
+            try:
+                self.pipeline.run_once(stop=self.stopping)
+            except Exception:
+                log.exception("Mailbox pass failed; trying again in %s s", self.interval)
+            self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        """Ask the watcher to stop after the message it is on."""
+        self.stopping.set()
+
+    def start_thread(self) -> threading.Thread:
+        """Run the watcher in a daemon thread and return it."""
+        thread = threading.Thread(target=self.run, name="mail-watcher", daemon=True)
+        thread.start()
+        return thread
