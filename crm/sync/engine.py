@@ -6,6 +6,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -317,6 +318,10 @@ class TableSync:
 
     # One record at a time
 
+    def _guard(self) -> AbstractContextManager[object]:
+        """Return a savepoint where a refused write could leave half a record behind."""
+        return nullcontext() if self.table.atomic else self.session.begin_nested()
+
     def _new_local(self, record: Any, by_match: "MatchIndex") -> None:
         key = self.table.key(record)
         if self.mapping.only_coupled and not self.full:
@@ -366,7 +371,7 @@ class TableSync:
             return
         fields = {name: remote[name] for name, way in self.directions.items() if way in FROM_SIDES}
         try:
-            with self.session.begin_nested():
+            with self._guard():
                 record = self.table.create(self.session, fields, self.couplings, SYNC_ACTOR)
         except (Skip, CrmError) as reason:
             self._fail(Side.SALES, None, row_id, str(reason), row=row)
@@ -420,7 +425,7 @@ class TableSync:
         coupling.synced = {**coupling.synced, **agreed}
         if pull:
             try:
-                with self.session.begin_nested():
+                with self._guard():
                     self.table.write(self.session, record, pull, self.couplings, SYNC_ACTOR)
             except (Skip, CrmError) as reason:
                 self._fail(Side.SALES, coupling.local_key, coupling.remote_id, str(reason), row=row)
