@@ -261,15 +261,12 @@ class TableSync:
         return work
 
     def _vanished(self, work: Work) -> list[SyncCoupling]:
-        # Couplings whose Rapport record is gone, found by key without loading records.
-        keys = [c.local_key for c in self.couplings.all(self.spec.name)]
-        present = self.table.existing(self.session, keys)
-        queued = {id(c) for c in work.deleted_local}
-        return [
-            c
-            for c in self.couplings.all(self.spec.name)
-            if c.local_key not in present and id(c) not in queued and id(c) not in work.pairs
-        ]
+        queued = {id(c) for c in work.deleted_local} | set(work.pairs)
+        found = (
+            self.couplings.by_local(self.spec.name, key)
+            for key in self.table.vanished(self.session)
+        )
+        return [c for c in found if c is not None and id(c) not in queued]
 
     # Running
 

@@ -29,6 +29,7 @@ from crm.sync.catalogue import (
     FieldSpec,
     MappingSpec,
 )
+from crm.sync.models import SyncCoupling
 from crm.sync.remote import Row
 from crm.values import search_email, search_phone
 
@@ -118,15 +119,14 @@ class LocalTable:
         """Return the records with these keys, by key."""
         raise NotImplementedError
 
-    def existing(self, session: Session, keys: Sequence[str]) -> set[str]:
-        """Return which of these keys still have a record, in scope or not."""
+    def vanished(self, session: Session) -> set[str]:
+        """Return the coupled keys whose Rapport record no longer exists, in one query."""
         column = self.key_attribute()
-        found: set[str] = set()
-        for start in range(0, len(keys), CHUNK):
-            found.update(
-                session.scalars(select(column).where(column.in_(keys[start : start + CHUNK])))
-            )
-        return found
+        gone = select(SyncCoupling.local_key).where(
+            SyncCoupling.mapping == self.mapping.name,
+            ~select(column).where(column == SyncCoupling.local_key).exists(),
+        )
+        return set(session.scalars(gone))
 
     def key_attribute(self) -> Any:
         raise NotImplementedError
