@@ -253,20 +253,20 @@ class TableSync:
             if coupling is not None:
                 work.pairs.pop(id(coupling), None)
                 work.deleted_remote.append(coupling)
-        work.deleted_local = [
-            pair.coupling for pair in work.pairs.values() if pair.record is None
-        ] + self._vanished(work)
-        for coupling in work.deleted_local:
-            work.pairs.pop(id(coupling), None)
+        # A coupled record that still exists but left the scope (a won opportunity, a person
+        # without a company) is not a deletion: it is skipped.
+        gone = self.table.vanished(self.session)
+        for key, pair in list(work.pairs.items()):
+            if pair.record is None:
+                del work.pairs[key]
+                if pair.coupling.local_key not in gone:
+                    self.count.skipped += 1
+        deleted_remote = {id(c) for c in work.deleted_remote}
+        for local_key in sorted(gone):
+            coupling = self.couplings.by_local(self.spec.name, local_key)
+            if coupling is not None and id(coupling) not in deleted_remote:
+                work.deleted_local.append(coupling)
         return work
-
-    def _vanished(self, work: Work) -> list[SyncCoupling]:
-        queued = {id(c) for c in work.deleted_local} | set(work.pairs)
-        found = (
-            self.couplings.by_local(self.spec.name, key)
-            for key in self.table.vanished(self.session)
-        )
-        return [c for c in found if c is not None and id(c) not in queued]
 
     # Running
 
@@ -400,6 +400,10 @@ class TableSync:
 
     def _pair(self, pair: Pair) -> None:
         coupling, record, row = pair.coupling, pair.record, pair.row
+        if row is not None and (reason := self.table.in_scope(row)) is not None:
+            log.debug("%s %s skipped: %s", self.spec.name, coupling.remote_id, reason)
+            self.count.skipped += 1
+            return
         try:
             local = self.table.values(record, self.couplings)
         except Skip as reason:

@@ -9,6 +9,7 @@ from crm.opportunities import service as opps
 from crm.opportunities.models import Opportunity
 from crm.opportunities.service import OpportunityCreate, OpportunityUpdate, UpdateAction
 from crm.setup.models import Salesperson
+from crm.sync import service
 from crm.sync.engine import remote_id_for, run_sync
 from tests.activity_seed import seed
 
@@ -119,3 +120,28 @@ def test_rapport_update_reaches_sales_and_is_not_echoed(db_session, client, data
     assert row["estimatedvalue"] == 250.0 and row.get("_parentcontactid_value") is None
     assert dataverse.requests["POST $batch"] == sent
     assert again["opportunities"].modified == 0
+
+
+def test_won_opportunity_leaves_the_sync_without_deleting_in_sales(
+    db_session, client, dataverse, actor
+):
+    data, _ = prepared(db_session, dataverse, actor)
+    opportunity = opps.create(
+        db_session=db_session,
+        actor=actor,
+        contact=data.company,
+        data=OpportunityCreate(
+            description="Vending",
+            salesperson="BOB",
+            estimated_value=Decimal("100"),
+            estimated_close_date=dt.date(2027, 1, 31),
+        ),
+    )
+    sync(db_session, client, actor, full=True)
+    service.update_mapping(db_session=db_session, name="opportunities", deletions="delete")
+    opps.win(db_session=db_session, actor=actor, opportunity=opportunity, close_code="PRICE_W")
+
+    counts = sync(db_session, client, actor)
+
+    assert dataverse.row("opportunities", remote_id_for("opportunities", opportunity.no))
+    assert counts["opportunities"].deleted == 0
