@@ -50,6 +50,7 @@ class FakeDataverse:
         self.retry_after = "0"
         self.fail_after: int | None = None  # answer 500 once this many more requests came in
         self.before_batch: Callable[[], None] | None = None  # a Sales user acting mid-run
+        self.oldest_token = 0  # delta tokens older than this have expired
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -98,6 +99,11 @@ class FakeDataverse:
     def rows(self, entity_set: str) -> list[dict[str, Any]]:
         with self.lock:
             return [dict(row) for row in self.tables[entity_set].rows.values()]
+
+    def expire_tokens(self) -> None:
+        """Expire every delta link handed out so far, as ExpireChangeTrackingInDays does."""
+        with self.lock:
+            self.oldest_token = self.version + 1
 
     def throttle(self, count: int, retry_after: str = "0") -> None:
         """Answer the next `count` requests with 429 and Retry-After."""
@@ -228,6 +234,10 @@ class FakeDataverse:
             )
         snapshot = int(query.get("$snapshot", [str(self.version)])[0])
         offset = int(query.get("$skiptoken", ["0"])[0])
+        if token is not None and int(token) < self.oldest_token:
+            raise Answer(
+                400, _error("0x80044352", "The change tracking token has expired; read again.")
+            )
         if token is not None:
             since = int(token)
             changed = [rid for rid, v in table.versions.items() if since < v <= snapshot]

@@ -355,3 +355,17 @@ def test_change_committed_late_is_still_found(db_session, client, dataverse, act
     sync(db_session, client, actor)
 
     assert dataverse.row("accounts", remote_id_for("accounts", acme.no))["telephone1"] == "+1 333"
+
+
+def test_expired_delta_link_reads_the_table_again(db_session, client, dataverse, actor):
+    acme = company(db_session, actor, "Acme")
+    sync(db_session, client, actor, full=True)
+    row_id = remote_id_for("accounts", acme.no)
+    dataverse.change("accounts", row_id, telephone1="+1 444")
+    dataverse.expire_tokens()
+    sent = writes(dataverse)
+
+    counts = sync(db_session, client, actor)
+
+    assert acme.phone == "+1 444" and counts["accounts"].modified == 1
+    assert writes(dataverse) == sent
