@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -122,7 +122,10 @@ class Couplings:
         self._load(coupling.mapping)
         self._local[coupling.mapping].pop(coupling.local_key, None)
         self._remote[coupling.mapping].pop(coupling.remote_id, None)
-        self.session.delete(coupling)
+        if inspect(coupling).pending:
+            self.session.expunge(coupling)
+        else:
+            self.session.delete(coupling)
 
     def all(self, mapping: str) -> list[SyncCoupling]:
         self._load(mapping)
@@ -439,7 +442,7 @@ class TableSync:
         if not push:
             coupling.local_hash = content_hash(local)
         if push:
-            self._push(coupling, local, list(push), created=False, pulled=bool(pull))
+            self._push(coupling, local, list(push), created=False)
         elif pull:
             self.count.modified += 1
             coupling.synced_at = self.now
@@ -497,7 +500,6 @@ class TableSync:
         fields: Sequence[str],
         *,
         created: bool,
-        pulled: bool = False,
     ) -> None:
         values = {name: local.get(name) for name in fields}
         if created:

@@ -51,6 +51,7 @@ class FakeDataverse:
         self.fail_after: int | None = None  # answer 500 once this many more requests came in
         self.before_batch: Callable[[], None] | None = None  # a Sales user acting mid-run
         self.oldest_token = 0  # delta tokens older than this have expired
+        self.refused_columns: set[str] = set()  # writes to these columns answer 400
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -206,8 +207,11 @@ class FakeDataverse:
             return Answer(204)
         if method != "PATCH":
             raise Answer(405, _error("0x80060888", "Method not allowed."))
+        payload = json.loads(body or b"{}")
+        if refused := sorted(set(payload) & self.refused_columns):
+            raise Answer(400, _error("0x80040203", f"Invalid value for {refused[0]}."))
         created = row is None
-        self._store(entity_set, row_id, json.loads(body or b"{}"), create=created)
+        self._store(entity_set, row_id, payload, create=created)
         stored = table.rows[row_id]
         answer_headers = {
             "OData-EntityId": f"{API}{entity_set}({row_id})",

@@ -369,3 +369,19 @@ def test_expired_delta_link_reads_the_table_again(db_session, client, dataverse,
 
     assert acme.phone == "+1 444" and counts["accounts"].modified == 1
     assert writes(dataverse) == sent
+
+
+def test_refused_record_is_logged_with_its_reason_and_retried(db_session, client, dataverse, actor):
+    acme = company(db_session, actor, "Acme", phone="not a phone")
+    company(db_session, actor, "Globex")
+    dataverse.refused_columns = {"telephone1"}
+
+    counts = sync(db_session, client, actor, full=True)
+    failure = db_session.scalars(select(SyncFailure)).one()
+    dataverse.refused_columns = set()
+    retried = sync(db_session, client, actor)
+
+    assert (counts["accounts"].inserted, counts["accounts"].failed) == (1, 1)
+    assert failure.local_key == acme.no and "Invalid value for telephone1" in failure.reason
+    assert retried["accounts"].inserted == 1 and failure.resolved_at is not None
+    assert len(dataverse.rows("accounts")) == 2
