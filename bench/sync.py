@@ -152,7 +152,11 @@ def main() -> None:
     print(report)
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    (results / "sync.txt").write_text(report + "\n", encoding="utf-8")
+    path = results / "sync.txt"
+    # One block per backend: a run replaces its own backend's figures and keeps the other's.
+    blocks = path.read_text(encoding="utf-8").split("\n\n") if path.exists() else []
+    blocks = [b.strip() for b in blocks if b.strip() and not b.startswith(lines[0])]
+    path.write_text("\n\n".join(sorted([*blocks, report])) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
