@@ -127,10 +127,6 @@ class Couplings:
         else:
             self.session.delete(coupling)
 
-    def all(self, mapping: str) -> list[SyncCoupling]:
-        self._load(mapping)
-        return list(self._local[mapping].values())
-
 
 @dataclass
 class Pending:

@@ -28,6 +28,7 @@ from crm.sync.catalogue import (
     SALESPEOPLE,
     FieldSpec,
     MappingSpec,
+    mapping_spec,
 )
 from crm.sync.models import SyncCoupling
 from crm.sync.remote import Row
@@ -84,7 +85,9 @@ def remote_body(mapping: MappingSpec, values: Values, fields: Iterable[str]) -> 
             # An empty lookup is left alone: an owner cannot be empty, and a parent account
             # is only cleared in Sales, never by a record Rapport cannot place.
             if value:
-                body[f"{spec.bind}@odata.bind"] = f"/{_entity_set(spec.target)}({value})"
+                body[f"{spec.bind}@odata.bind"] = (
+                    f"/{mapping_spec(spec.target or '').entity_set}({value})"
+                )
         elif spec.kind == BOOL:
             body[spec.column] = value == "true" if value is not None else None
         elif spec.kind == DECIMAL:
@@ -92,12 +95,6 @@ def remote_body(mapping: MappingSpec, values: Values, fields: Iterable[str]) -> 
         else:
             body[spec.column] = value
     return body
-
-
-def _entity_set(mapping: str | None) -> str:
-    from crm.sync.catalogue import mapping_spec
-
-    return mapping_spec(mapping or "").entity_set
 
 
 class LocalTable:

@@ -216,14 +216,14 @@ def get_run(*, db_session: Session, run_id: int) -> SyncRun:
     return found
 
 
-def open_failures(*, db_session: Session, limit: int = 50) -> list[SyncFailure]:
-    """Return the records still failing, newest first; every run retries them."""
-    stmt = (
-        select(SyncFailure)
-        .where(SyncFailure.resolved_at.is_(None))
-        .order_by(SyncFailure.failed_at.desc(), SyncFailure.id.desc())
-        .limit(limit)
-    )
+def open_failures(
+    *, db_session: Session, run_id: int | None = None, limit: int = 50
+) -> list[SyncFailure]:
+    """Return the records still failing (last failed in one run), newest first."""
+    stmt = select(SyncFailure).where(SyncFailure.resolved_at.is_(None))
+    if run_id is not None:
+        stmt = stmt.where(SyncFailure.run_id == run_id)
+    stmt = stmt.order_by(SyncFailure.failed_at.desc(), SyncFailure.id.desc()).limit(limit)
     return list(db_session.scalars(stmt))
 
 

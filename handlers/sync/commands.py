@@ -61,10 +61,10 @@ def _run(context: Context, args: Args, *, full: bool) -> View:
         only=args.words,
         progress=context.progress,
     )
-    return run_view(context, run)
+    return run_view(run)
 
 
-def run_view(context: Context, run: SyncRun) -> Stack:
+def run_view(run: SyncRun) -> Stack:
     """Return one run: its outcome and its counts per mapping."""
     failed = sum(count.failed for count in run.counts)
     if run.error:
@@ -167,7 +167,7 @@ def resolve_conflict(context: Context, args: Args) -> View:
 def show_log(context: Context, args: Args) -> View:
     if (word := args.optional_word(0)) is not None:
         run = sync_service.get_run(db_session=context.session, run_id=parse_int(word, field="run"))
-        view = run_view(context, run)
+        view = run_view(run)
         if args.get("failures") and parse_bool(args.get("failures") or "", field="failures"):
             view.items.append(_failures(context, run.id))
         return view
@@ -198,9 +198,7 @@ def show_log(context: Context, args: Args) -> View:
 
 
 def _failures(context: Context, run_id: int | None) -> View:
-    failures = sync_service.open_failures(db_session=context.session)
-    if run_id is not None:
-        failures = [f for f in failures if f.run_id == run_id]
+    failures = sync_service.open_failures(db_session=context.session, run_id=run_id)
     return Table(
         title="Records that did not synchronize",
         columns=["Mapping", "From", "Record", "Sales id", "Tries", "Reason"],
