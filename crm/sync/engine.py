@@ -742,9 +742,14 @@ def run_sync(
     couplings = Couplings(db_session)
     first = client.requests
     wanted = set(only)
+    # Locking the mappings makes a second run (an admin's next to the scheduled job) wait and
+    # then start from the delta links the first one stored; SQLite serializes writers anyway.
     mappings = db_session.scalars(
-        select(SyncMapping).where(SyncMapping.enabled.is_(True)).order_by(SyncMapping.sequence)
-    )
+        select(SyncMapping)
+        .where(SyncMapping.enabled.is_(True))
+        .order_by(SyncMapping.sequence)
+        .with_for_update()
+    ).all()
     for mapping in mappings:
         table = local_table(mapping_spec(mapping.name))
         if table is None or (wanted and mapping.name not in wanted):
