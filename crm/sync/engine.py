@@ -463,7 +463,8 @@ class TableSync:
                 # Never synchronized: take what one side has; where both have a value,
                 # Rapport's goes first, as Business Central's bidirectional jobs do.
                 if remote is None or mine == theirs:
-                    if remote is None and way in TO_SIDES:
+                    # Unknown in Sales: send what Rapport has, but never blank a field out.
+                    if remote is None and way in TO_SIDES and mine is not None:
                         push[name] = mine
                     elif remote is not None:
                         agreed[name] = mine
@@ -781,4 +782,42 @@ def run_sync(
     run.finished_at = utcnow()
     db_session.flush()
     log.info("Sync run %s (%s) done: %d requests", run.id, run.kind, run.requests)
+    return run
+
+
+def sync_coupled(
+    *,
+    db_session: Session,
+    client: DataverseApi,
+    actor: Actor,
+    coupling: SyncCoupling,
+    record: Any,
+    row: Row,
+) -> SyncRun:
+    """Bring a newly coupled record and row together now, and log it as a run of its own."""
+    mapping = db_session.get(SyncMapping, coupling.mapping)
+    table = local_table(mapping_spec(coupling.mapping))
+    assert mapping is not None and table is not None
+    run = SyncRun(kind="couple", started_by=str(actor))
+    db_session.add(run)
+    db_session.flush()
+    count = SyncRunCount(run_id=run.id, mapping=mapping.name, sequence=mapping.sequence)
+    run.counts.append(count)
+    first = client.requests
+    work = TableSync(
+        session=db_session,
+        client=client,
+        mapping=mapping,
+        table=table,
+        couplings=Couplings(db_session),
+        run=run,
+        count=count,
+        full=False,
+        now=utcnow(),
+    )
+    work._pair(Pair(coupling, record, row))
+    work.flush_queue()
+    run.requests = client.requests - first
+    run.finished_at = utcnow()
+    db_session.flush()
     return run

@@ -15,7 +15,7 @@ from crm.errors import Conflict, InvalidInput, NotFound
 from crm.progress import Progress
 from crm.setup.service import get_salesperson
 from crm.sync.catalogue import ACCOUNTS, CONTACTS, SALESPEOPLE, mapping_spec
-from crm.sync.engine import Couplings, run_sync
+from crm.sync.engine import Couplings, run_sync, sync_coupled
 from crm.sync.local import LocalTable, canonical, local_table
 from crm.sync.models import (
     ConflictPolicy,
@@ -272,7 +272,8 @@ def couple(
 ) -> SyncCoupling:
     """Couple a record with a Dataverse row: the one given, or the one its match fields find.
 
-    The record is marked changed, so the next run brings both sides together.
+    Both are brought together at once: where only one side has a value it is copied to the
+    other, and where both differ Rapport's is sent, as Business Central's jobs push first.
     """
     api = require_client(client)
     target = resolve_record(db_session=db_session, name=name)
@@ -308,9 +309,16 @@ def couple(
         synced={},
     )
     couplings.add(coupling)
-    stamp(target.record, actor)
     db_session.flush()
     log.info("%s coupled %s with %s %s", actor, target.key, spec.entity_set, row_id)
+    sync_coupled(
+        db_session=db_session,
+        client=api,
+        actor=actor,
+        coupling=coupling,
+        record=target.record,
+        row=row,
+    )
     return coupling
 
 

@@ -110,7 +110,7 @@ def couple_record(context: Context, args: Args) -> View:
     )
     return Message(
         f"Coupled {coupling.local_key} with {coupling.mapping} row {coupling.remote_id}.",
-        hint="The next `sync run` brings both sides together.",
+        hint="Values only one side had were copied; where both differed, Rapport's was sent.",
         data={"mapping": coupling.mapping, "remote_id": coupling.remote_id},
     )
 

@@ -118,17 +118,18 @@ def test_mapping_and_field_settings(sync_run):
 
 
 def test_couple_and_uncouple_by_hand(sync_run, dataverse):
-    row_id = dataverse.add("accounts", name="Initech Sales")
+    row_id = dataverse.add("accounts", name="Initech Sales", telephone1="555 0142")
     sync_run('contact add "Initech"')
 
     coupled = sync_run(f"sync couple Initech {row_id}")
     again = sync_run(f"sync couple Initech {row_id}")
-    sync_run("sync run")
+    card = sync_run("contact show Initech")
     uncoupled = sync_run("sync uncouple Initech")
 
     assert coupled.status == Status.DONE, text_of(coupled.view)
     assert again.status == Status.REFUSED and "already coupled" in again.view.text
     assert dataverse.row("accounts", row_id)["name"] == "Initech"
+    assert ("Phone", "555 0142") in card.view.fields
     assert uncoupled.status == Status.DONE
     assert len(dataverse.rows("accounts")) == 1
 
