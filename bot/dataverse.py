@@ -42,18 +42,27 @@ def msal_token_provider(
     One ConfidentialClientApplication per process: MSAL serves repeated calls from its cache
     until the token is about to expire.
     """
-    import msal
-
-    app = msal.ConfidentialClientApplication(
-        client_id,
-        client_credential=client_secret,
-        authority=f"https://login.microsoftonline.com/{tenant_id}",
-        http_client=http_client,
-    )
     scopes = [resource.rstrip("/") + "/.default"]
+    apps: list[Any] = []
 
     def token() -> str:
-        result = app.acquire_token_for_client(scopes=scopes)
+        # Built on first use: MSAL reads the tenant's metadata when the app is made, and a
+        # console command that never talks to Dataverse should not wait for that.
+        if not apps:
+            import msal
+
+            apps.append(
+                msal.ConfidentialClientApplication(
+                    client_id,
+                    client_credential=client_secret,
+                    authority=f"https://login.microsoftonline.com/{tenant_id}",
+                    http_client=http_client,
+                )
+            )
+        try:
+            result = apps[0].acquire_token_for_client(scopes=scopes)
+        except OSError as error:  # requests' connection errors are OSErrors
+            raise RemoteError(f"Entra ID is unreachable: {type(error).__name__}") from error
         if "access_token" not in result:
             raise RemoteError(
                 f"Entra ID refused a token: {result.get('error')}: "
