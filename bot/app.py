@@ -12,6 +12,7 @@ from crm import db
 from crm.audit import Actor, Channel
 from crm.progress import NoProgress, Progress
 from crm.setup import service as setup_service
+from crm.sync.remote import DataverseApi
 from handlers.commands import build_registry
 from handlers.context import Context
 from handlers.dispatch import ContextFactory, Result, execute
@@ -35,6 +36,25 @@ class Rapport:
     @cached_property
     def registry(self) -> Registry:
         return build_registry()
+
+    @cached_property
+    def dataverse(self) -> DataverseApi | None:
+        """Return the Dynamics 365 Sales client, or None when it is not configured."""
+        settings = self.settings
+        secret = settings.dataverse_client_secret
+        if not (settings.dataverse_url and settings.dataverse_tenant_id and secret):
+            return None
+        from bot.dataverse import DataverseClient, msal_token_provider
+
+        token = msal_token_provider(
+            tenant_id=settings.dataverse_tenant_id,
+            client_id=settings.dataverse_client_id or "",
+            client_secret=secret.get_secret_value(),
+            resource=settings.dataverse_url,
+        )
+        return DataverseClient(
+            settings.dataverse_url, token, max_batch=settings.dataverse_batch_size
+        )
 
     def context_factory(
         self,
@@ -61,6 +81,7 @@ class Rapport:
                 output_dir=self.settings.output_dir,
                 time_zone=ZoneInfo(zone),
                 progress=progress or NoProgress(),
+                dataverse=self.dataverse,
                 # Without a named user the console is the owner's own terminal on a local file.
                 is_admin=setup_service.is_admin(salesperson) if user else True,
                 interactive=interactive,

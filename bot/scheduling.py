@@ -68,6 +68,7 @@ def build_collaborators(app: Rapport) -> Collaborators:
         notifier=build_notifier(app),
         mailbox=build_sender(app),
         renderer=SandboxRenderer(),
+        sync=app.dataverse,
         options={
             "per_minute": settings.campaign_per_minute,
             "batch_size": settings.campaign_batch_size,
@@ -90,10 +91,12 @@ def build_scheduler(app: Rapport, collaborators: Collaborators | None = None) ->
     """Return the scheduler service of this instance, not yet started."""
     collaborators = collaborators or build_collaborators(app)
 
+    sync_minutes = app.settings.dataverse_sync_minutes if app.dataverse is not None else 0
+
     def specs(session: Session) -> list[JobSpec]:
         from scheduler.digests import digest_jobs
 
-        return static_jobs() + digest_jobs(session)
+        return static_jobs(sync_minutes=sync_minutes) + digest_jobs(session)
 
     return SchedulerService(
         collaborators=collaborators,

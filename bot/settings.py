@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     dataverse_tenant_id: str | None = Field(None, description="Entra tenant of Dataverse.")
     dataverse_client_id: str | None = Field(None, description="App registration for Dataverse.")
     dataverse_client_secret: SecretStr | None = Field(None, description="Its client secret.")
+    dataverse_sync_minutes: int = Field(
+        30, description="How often the scheduled Sales synchronization runs (0 = never)."
+    )
+    dataverse_batch_size: int = Field(
+        1000, description="Writes per $batch change set sent to Dataverse (1-1000)."
+    )
 
     scheduler_enabled: bool = Field(True, description="Run scheduled jobs in this instance.")
     scheduler_recheck_seconds: float = Field(

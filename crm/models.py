@@ -12,6 +12,7 @@ from crm.requests import models as requests
 from crm.segments import models as segments
 from crm.sends import models as sends
 from crm.setup import models as setup
+from crm.sync import models as sync
 from crm.tasks import models as tasks
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "segments",
     "sends",
     "setup",
+    "sync",
     "tasks",
 ]

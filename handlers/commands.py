@@ -12,6 +12,7 @@ from handlers import (
     segments,
     sends,
     setup_activities,
+    sync,
     tasks,
 )
 from handlers.grammar import Registry
@@ -34,6 +35,7 @@ def build_registry() -> Registry:
         jobs,
         sends,
         digests,
+        sync,
     ):
         area.register(registry)
     return registry

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm.audit import Actor
 from crm.progress import NoProgress, Progress
+from crm.sync.remote import DataverseApi
 
 if TYPE_CHECKING:
     from crm.campaigns.content import Renderer
@@ -28,6 +29,7 @@ class Context:
     interactive: bool = False  # the front can ask the user a follow-up question
     # The sandboxed template renderer bot passes in (handlers may not import mail).
     renderer: "Renderer | None" = None
+    dataverse: DataverseApi | None = None  # the Dynamics 365 Sales client, when configured
 
     def today(self) -> dt.date:
         """Return today's date in the user's time zone."""

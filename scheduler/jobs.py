@@ -42,6 +42,7 @@ FUNCTIONS = _Functions(
         "overdue-summary": "scheduler.reminders:send_overdue_summaries",
         "campaign-sends": "scheduler.sends:run_due_sends",
         "digest": "scheduler.digests:post_digest",
+        "dynamics-sync": "scheduler.dynamics:synchronize",
     }
 )
 
@@ -59,9 +60,9 @@ class JobSpec:
     schedule: str = ""  # how `jobs list` describes the trigger to people
 
 
-def static_jobs(*, send_interval_seconds: int = 30) -> list[JobSpec]:
-    """Return the jobs every Rapport runs."""
-    return [
+def static_jobs(*, send_interval_seconds: int = 30, sync_minutes: int = 0) -> list[JobSpec]:
+    """Return the jobs every Rapport runs (the Sales sync when sync_minutes is above zero)."""
+    jobs = [
         JobSpec(
             "task-reminders",
             "task-reminders",
@@ -90,6 +91,19 @@ def static_jobs(*, send_interval_seconds: int = 30) -> list[JobSpec]:
             schedule=f"every {send_interval_seconds} seconds",
         ),
     ]
+    if sync_minutes > 0:
+        jobs.append(
+            JobSpec(
+                "dynamics-sync",
+                "dynamics-sync",
+                "Synchronize with Dynamics 365 Sales",
+                lambda: IntervalTrigger(minutes=sync_minutes, timezone="UTC"),
+                # Runs pick up where the last one stopped, so a late one is always worth it.
+                misfire_grace_seconds=sync_minutes * 60,
+                schedule=f"every {sync_minutes} minutes",
+            )
+        )
+    return jobs
 
 
 def trigger_signature(trigger: BaseTrigger) -> str:

@@ -1,0 +1,1 @@
+"""Synchronization with Dynamics 365 Sales through the Dataverse Web API."""
