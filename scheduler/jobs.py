@@ -43,6 +43,7 @@ FUNCTIONS = _Functions(
         "campaign-sends": "scheduler.sends:run_due_sends",
         "digest": "scheduler.digests:post_digest",
         "dynamics-sync": "scheduler.dynamics:synchronize",
+        "purge-request-keys": "scheduler.housekeeping:purge_request_keys",
     }
 )
 
@@ -89,6 +90,15 @@ def static_jobs(*, send_interval_seconds: int = 30, sync_minutes: int = 0) -> li
             # Sends are resumable, so a late tick is always worth running.
             misfire_grace_seconds=60 * 60,
             schedule=f"every {send_interval_seconds} seconds",
+        ),
+        JobSpec(
+            "purge-request-keys",
+            "purge-request-keys",
+            "Forget Slack request keys older than Slack's retries",
+            lambda: CronTrigger(hour=3, minute=17, timezone="UTC"),
+            # Purging a day late costs a little disk, nothing else.
+            misfire_grace_seconds=24 * 60 * 60,
+            schedule="daily at 03:17 UTC",
         ),
     ]
     if sync_minutes > 0:
