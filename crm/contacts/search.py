@@ -1,0 +1,282 @@
+"""Finding contacts by name, e-mail, phone or company: ranked and tolerant of typos.
+
+Every contact keeps its normalized words in contact_search_word, and every word ever seen
+keeps its trigrams in search_gram. A query narrows in SQL (words by prefix, words sharing
+trigrams with a misspelt word, then the contacts having those words) and rapidfuzz ranks
+the few hundred candidates left, so the cost stays flat as the table grows.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from crm.contacts.models import Contact, ContactAltEmail, ContactSearchWord, SearchGram
+from crm.values import search_phone
+
+WORD = re.compile(r"[a-z0-9]+")
+MAX_WORD = 60
+CANDIDATES = 300
+FUZZY_WORDS = 25
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One contact found, with how well it matched (0 to 100)."""
+
+    id: int
+    no: str
+    name: str
+    type: str
+    company_name: str | None
+    email: str | None
+    phone: str | None
+    city: str | None
+    score: float
+
+
+def fold(text: str) -> str:
+    """Return text without accents, case-folded: Müller and MUELLER compare alike enough."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def words_of(text: str | None) -> list[str]:
+    """Return the search words of a piece of text."""
+    return [w[:MAX_WORD] for w in WORD.findall(fold(text))] if text else []
+
+
+def contact_words(
+    *,
+    no: str,
+    name: str,
+    name2: str | None = None,
+    company_name: str | None = None,
+    emails: Iterable[str | None] = (),
+    phones: Iterable[str | None] = (),
+) -> set[str]:
+    """Return the words a contact is found by."""
+    found = {no.lower()}
+    for text in (name, name2, company_name):
+        found.update(words_of(text))
+    for email in emails:
+        if email and "@" in email:
+            local, _, domain = email.lower().rpartition("@")
+            found.update(words_of(local))
+            found.update(words_of(domain.split(".")[0]))
+            found.add(("@" + domain)[:MAX_WORD])
+    for phone in phones:
+        if digits := search_phone(phone):
+            found.add(digits)
+    return {w for w in found if w}
+
+
+def grams(word: str) -> set[str]:
+    """Return the trigrams of a word, padded so that beginnings and ends weigh in."""
+    padded = f" {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def _fuzzy_candidate(word: str) -> bool:
+    return len(word) >= 3 and word.isalpha()
+
+
+def words_for(contact: Contact) -> set[str]:
+    """Return the search words of a contact record."""
+    return contact_words(
+        no=contact.no,
+        name=contact.name,
+        name2=contact.name2,
+        company_name=contact.company_name,
+        emails=[contact.email, *(alt.email for alt in contact.alt_emails)],
+        phones=[contact.phone, contact.mobile_phone],
+    )
+
+
+def index(db_session: Session, contact: Contact) -> None:
+    """Store a contact's search words again after it changed."""
+    db_session.execute(delete(ContactSearchWord).where(ContactSearchWord.contact_id == contact.id))
+    store_words(db_session, {contact.id: words_for(contact)})
+
+
+def store_words(db_session: Session, words: dict[int, set[str]]) -> None:
+    """Insert the search words of many contacts, and the trigrams of words new to the index."""
+    rows = [{"contact_id": cid, "word": w} for cid, ws in words.items() for w in ws]
+    if not rows:
+        return
+    db_session.execute(insert(ContactSearchWord), rows)
+    vocabulary = {w for ws in words.values() for w in ws if _fuzzy_candidate(w)}
+    store_grams(db_session, vocabulary)
+
+
+def store_grams(db_session: Session, vocabulary: set[str]) -> None:
+    """Add the trigrams of the words the gram index does not know yet."""
+    if not vocabulary:
+        return
+    known: set[str] = set()
+    pending = sorted(vocabulary)
+    for start in range(0, len(pending), 500):
+        chunk = pending[start : start + 500]
+        known.update(
+            db_session.scalars(select(SearchGram.word).where(SearchGram.word.in_(chunk)).distinct())
+        )
+    rows = [{"gram": g, "word": w} for w in vocabulary - known for g in grams(w)]
+    if rows:
+        db_session.execute(insert(SearchGram), rows)
+
+
+def find(
+    *,
+    db_session: Session,
+    text: str,
+    type: str | None = None,
+    company_id: int | None = None,
+    salesperson: str | None = None,
+    limit: int = 20,
+) -> list[Hit]:
+    """Return the contacts best matching what the user typed, best first."""
+    query = text.strip()
+    filters = _filters(type, company_id, salesperson)
+    if not query:
+        stmt = _columns().where(*filters).order_by(Contact.search_name).limit(limit)
+        return [_hit(row, 0.0) for row in db_session.execute(stmt)]
+
+    ids = _candidate_ids(db_session, query, filters)
+    if not ids:
+        return []
+    rows = db_session.execute(_columns().where(Contact.id.in_(ids))).all()
+    typed = words_of(query) or [query.lower()]
+    exact = _exact_keys(query)
+    hits = [_hit(row, _score(row, typed, exact)) for row in rows]
+    hits.sort(key=lambda hit: (-hit.score, hit.name, hit.no))
+    return hits[:limit]
+
+
+def _columns() -> Select[tuple[int, str, str, str, str | None, str | None, str | None, str | None]]:
+    return select(
+        Contact.id,
+        Contact.no,
+        Contact.name,
+        Contact.type,
+        Contact.company_name,
+        Contact.email,
+        Contact.phone,
+        Contact.city,
+    )
+
+
+def _filters(type: str | None, company_id: int | None, salesperson: str | None) -> list[object]:
+    filters: list[object] = []
+    if type:
+        filters.append(Contact.type == type)
+    if company_id is not None:
+        filters.append(or_(Contact.company_id == company_id, Contact.id == company_id))
+    if salesperson:
+        filters.append(Contact.salesperson == salesperson)
+    return filters
+
+
+def _candidate_ids(db_session: Session, query: str, filters: Sequence[object]) -> list[int]:
+    matched = set(_exact_keys(query))
+    for word in words_of(query):
+        matched.update(_similar_words(db_session, word))
+    if not matched:
+        return []
+    hits = func.count().label("hits")
+    stmt = (
+        select(ContactSearchWord.contact_id, hits)
+        .where(ContactSearchWord.word.in_(sorted(matched)))
+        .group_by(ContactSearchWord.contact_id)
+        .order_by(hits.desc())
+        .limit(CANDIDATES)
+    )
+    if filters:
+        stmt = stmt.join(Contact, Contact.id == ContactSearchWord.contact_id).where(*filters)  # type: ignore[arg-type]
+    ids = [row[0] for row in db_session.execute(stmt)]
+    if "@" in query:
+        alt = select(ContactAltEmail.contact_id).where(
+            ContactAltEmail.search_email == query.lower()
+        )
+        ids.extend(db_session.scalars(alt))
+    return ids
+
+
+def _exact_keys(query: str) -> list[str]:
+    # Whole e-mail addresses and phone numbers match as one key, not as loose words.
+    keys = []
+    if "@" in query and " " not in query:
+        keys.append(("@" + query.lower().rpartition("@")[2])[:MAX_WORD])
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) >= 5 and not re.search(r"[a-zA-Z]", query):
+        keys.append(digits[-9:])
+    return keys
+
+
+def _similar_words(db_session: Session, word: str) -> set[str]:
+    """Return the indexed words this one may mean: the word, its extensions, its near misses."""
+    upper = word + "\uffff"
+    prefixed = select(ContactSearchWord.word).where(
+        ContactSearchWord.word >= word, ContactSearchWord.word < upper
+    )
+    if len(word) < 2:
+        prefixed = select(ContactSearchWord.word).where(ContactSearchWord.word == word)
+    grouped = prefixed.group_by(ContactSearchWord.word).order_by(ContactSearchWord.word)
+    found = set(db_session.scalars(grouped.limit(FUZZY_WORDS)))
+    if not _fuzzy_candidate(word):
+        return found
+    mine = grams(word)
+    shared = func.count().label("shared")
+    stmt = (
+        select(SearchGram.word, shared)
+        .where(SearchGram.gram.in_(sorted(mine)))
+        .group_by(SearchGram.word)
+        .having(shared >= max(1, len(mine) // 3))
+        .order_by(shared.desc())
+        .limit(FUZZY_WORDS * 4)
+    )
+    near = [
+        (fuzz.ratio(word, other), other)
+        for other, _ in db_session.execute(stmt)
+        if abs(len(other) - len(word)) <= 3
+    ]
+    near.sort(reverse=True)
+    found.update(other for score, other in near[:FUZZY_WORDS] if score >= 70)
+    return found
+
+
+def _score(row: object, query: list[str], exact: list[str]) -> float:
+    """Score how well a contact fits: each word typed against its best word of the contact.
+
+    A word of the contact's own name counts fully, of its company or e-mail a little less, so
+    that a company ranks above its persons for the company's name.
+    """
+    _, no, name, _, company, email, phone, _ = row  # type: ignore[misc]
+    if email and " ".join(query) in {email.lower(), no.lower()}:
+        return 100.0
+    if exact and phone and search_phone(phone) in exact:
+        return 100.0
+    own = words_of(name)
+    other = words_of(company) + (words_of(email.partition("@")[0]) if email else [])
+    total = 0.0
+    for word in query:
+        best = max((_word_fit(word, w) for w in own), default=0.0)
+        best = max(best, max((_word_fit(word, w) * 0.9 for w in other), default=0.0))
+        total += best
+    return round(total / max(1, len(query)), 1)
+
+
+def _word_fit(typed: str, word: str) -> float:
+    if word == typed:
+        return 100.0
+    if len(typed) >= 2 and word.startswith(typed):
+        return 95.0
+    return float(fuzz.ratio(typed, word))
+
+
+def _hit(row: object, score: float) -> Hit:
+    cid, no, name, type_, company, email, phone, city = row  # type: ignore[misc]
+    return Hit(cid, no, name, type_, company, email, phone, city, score)
