@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crm.audit import Actor, stamp
 from crm.contacts import duplicates as dupes
 from crm.contacts import search
-from crm.contacts.models import Contact, ContactAltEmail, ContactType
+from crm.contacts.models import Contact, ContactAltEmail, ContactSearchWord, ContactType
 from crm.contacts.schemas import (
     ADDRESS_FIELDS,
     COMMUNICATION_FIELDS,
@@ -121,14 +121,21 @@ def _by_name(db_session: Session, text: str) -> list[Contact]:
         return []
     ids = None
     for word in words:
-        stmt = select(search.ContactSearchWord.contact_id).where(
-            search.ContactSearchWord.word >= word, search.ContactSearchWord.word < word + "\uffff"
+        stmt = select(ContactSearchWord.contact_id).where(
+            ContactSearchWord.word >= word, ContactSearchWord.word < word + "\uffff"
         )
         found = set(db_session.scalars(stmt.limit(5000)))
         ids = found if ids is None else ids & found
+    # The words may come from the company or the e-mail: keep contacts whose own name fits.
+    names = db_session.execute(select(Contact.id, Contact.name).where(Contact.id.in_(ids or ())))
+    fitting = [
+        cid
+        for cid, contact_name in names
+        if all(any(w.startswith(typed) for w in search.words_of(contact_name)) for typed in words)
+    ]
     stmt = (
         select(Contact)
-        .where(Contact.id.in_(sorted(ids or ())))
+        .where(Contact.id.in_(fitting))
         .order_by(func.length(Contact.name), Contact.no)
         .limit(CHOICES_SHOWN + 1)
     )
@@ -391,6 +398,12 @@ def _apply(db_session: Session, contact: Contact, values: Mapping[str, str], *, 
             else -1
         ),
     )
+    if contact.is_company and (values.get("level") or "").strip():
+        raise InvalidInput(
+            "Organizational levels are for persons only.",
+            field="level",
+            hint="Give the level to a person of this company.",
+        )
     for key in order:
         setattr(contact, FIELDS[key].attr, _read(db_session, key, FIELDS[key], values[key]))
         if key == "minor" and contact.minor:
@@ -407,12 +420,6 @@ def _apply(db_session: Session, contact: Contact, values: Mapping[str, str], *, 
         contact.privacy_blocked = True
     if not contact.name:
         raise InvalidInput("A contact needs a name.", field="name")
-    if contact.organizational_level and contact.is_company:
-        raise InvalidInput(
-            "Organizational levels are for persons only.",
-            field="level",
-            hint="Give the level to a person of this company.",
-        )
     if not contact.is_company and ("name" in values or new):
         _split_name(contact, values)
     _search_keys(contact)

@@ -94,7 +94,9 @@ def update_marketing_setup(*, db_session: Session, changes: Mapping[str, str]) -
         elif key == "search_hit_pct":
             setup.search_hit_pct = _hit_pct(text)
         elif key == "default_salesperson":
-            setup.default_salesperson = _optional(text) and _active_salesperson(db_session, text)
+            setup.default_salesperson = _optional(text) and _active_salesperson(
+                db_session, text, key
+            )
         elif key == "default_territory":
             setup.default_territory = (
                 _optional(text)
@@ -173,7 +175,10 @@ def get_salesperson_or_raise(*, db_session: Session, code: str) -> Salesperson:
 
 
 def _active_salesperson(db_session: Session, code: str, field: str = "salesperson") -> str:
-    salesperson = get_salesperson_or_raise(db_session=db_session, code=code)
+    try:
+        salesperson = get_salesperson_or_raise(db_session=db_session, code=code)
+    except NotFound as error:
+        raise InvalidInput(error.message, field=field, hint=error.hint) from None
     if salesperson.blocked:
         raise InvalidInput(
             f"Salesperson {salesperson.code} is blocked.",
