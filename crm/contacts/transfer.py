@@ -288,9 +288,8 @@ def _match_existing(
         stmt = select(Contact.search_email, Contact.id).where(Contact.search_email.in_(chunk))
         by_email.update({key: cid for key, cid in db_session.execute(stmt) if key})
         alt = select(ContactAltEmail.search_email, ContactAltEmail.contact_id)
-        by_email.update(
-            dict(db_session.execute(alt.where(ContactAltEmail.search_email.in_(chunk))))
-        )
+        rows_alt = db_session.execute(alt.where(ContactAltEmail.search_email.in_(chunk)))
+        by_email.update({key: cid for key, cid in rows_alt})
     names = sorted({r.values["name"].upper() for r in rows if r.values.get("name")})  # type: ignore[union-attr]
     by_name: dict[tuple[str, str, str], int] = {}
     for start in range(0, len(names), 500):

@@ -241,6 +241,10 @@ def update_salesperson(
 
 
 def _apply_salesperson(db_session: Session, person: Salesperson, values: Mapping[str, str]) -> None:
+    role = _role(values["role"]) if "role" in values else person.role
+    blocked = parse_bool(values["blocked"], field="blocked") if "blocked" in values else None
+    if is_admin(person) and (role != Role.ADMIN.value or blocked):
+        _keep_one_admin(db_session, person)
     for key, text in values.items():
         if key == "name":
             if not text.strip():
@@ -263,8 +267,6 @@ def _apply_salesperson(db_session: Session, person: Salesperson, values: Mapping
             person.blocked = parse_bool(text, field="blocked")
         else:
             raise InvalidInput(f"A salesperson has no field '{key}'.", field=key)
-    if person.role != Role.ADMIN.value or person.blocked:
-        _keep_one_admin(db_session, person)
 
 
 def _keep_one_admin(db_session: Session, person: Salesperson) -> None:
@@ -275,13 +277,7 @@ def _keep_one_admin(db_session: Session, person: Salesperson) -> None:
         .where(Salesperson.role == Role.ADMIN.value, Salesperson.blocked.is_(False))
         .where(Salesperson.code != person.code)
     )
-    was_admin = db_session.scalar(
-        select(func.count())
-        .select_from(Salesperson)
-        .where(Salesperson.code == person.code, Salesperson.role == Role.ADMIN.value)
-        .where(Salesperson.blocked.is_(False))
-    )
-    if was_admin and not others:
+    if not others:
         raise Conflict(
             f"{person.code} is the last active admin.",
             hint="Make someone else an admin first: `setup salesperson edit <code> role=admin`.",

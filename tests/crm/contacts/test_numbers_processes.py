@@ -1,0 +1,48 @@
+"""Two processes creating contacts at once never receive the same number."""
+
+import multiprocessing
+
+import pytest
+from sqlalchemy import select
+
+from crm import db
+from crm.audit import Actor, Channel
+from crm.contacts import service
+from crm.contacts.models import Contact
+
+PER_PROCESS = 500
+
+
+def _create(url: str, tag: str) -> None:
+    engine = db.make_engine(url)
+    sessions = db.make_sessionmaker(engine)
+    actor = Actor(Channel.CONSOLE, None, tag)
+    for index in range(PER_PROCESS):
+        with sessions.begin() as session:
+            service.create(db_session=session, actor=actor, name=f"{tag} {index}")
+    engine.dispose()
+
+
+def test_two_processes_get_a_thousand_distinct_numbers(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the two-process test runs on PostgreSQL")
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_create, args=(database_url, tag)) for tag in ("P1", "P2")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=300)
+    assert [w.exitcode for w in workers] == [0, 0]
+
+    engine = db.make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            rows = connection.execute(
+                select(Contact.no).where(Contact.created_by.in_(["P1", "P2"]))
+            ).all()
+            numbers = [row[0] for row in rows]
+            assert len(numbers) == 2 * PER_PROCESS
+            assert len(set(numbers)) == 2 * PER_PROCESS
+            connection.execute(Contact.__table__.delete().where(Contact.created_by.in_(["P1", "P2"])))
+    finally:
+        engine.dispose()
