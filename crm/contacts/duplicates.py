@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
-from sqlalchemy import Table, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Table, delete, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from crm.audit import Actor, stamp
@@ -174,7 +174,7 @@ def check(db_session: Session, contact: Contact, setup: MarketingSetup) -> list[
         stmt = select(Contact.id).where(
             same_type, or_(Contact.search_email == contact.search_email, Contact.id.in_(alt))
         )
-        for other in db_session.scalars(stmt.limit(MAX_SHOWN)):
+        for other in db_session.connection().scalars(stmt.limit(MAX_SHOWN)):
             note(other, 60, f"same e-mail {contact.email}")
         domain = contact.search_email.rpartition("@")[2]
         # Colleagues share a domain; only for companies does it hint at a duplicate.
@@ -188,15 +188,15 @@ def check(db_session: Session, contact: Contact, setup: MarketingSetup) -> list[
                 .join(Contact, Contact.id == ContactSearchWord.contact_id)
                 .where(ContactSearchWord.word == "@" + domain, same_type)
             )
-            for other in db_session.scalars(stmt.limit(50)):
+            for other in db_session.connection().scalars(stmt.limit(50)):
                 note(other, 20, f"same e-mail domain {domain}")
     if contact.search_phone and not _company_phone(contact):
         stmt = select(Contact.id).where(same_type, Contact.search_phone == contact.search_phone)
-        for other in db_session.scalars(stmt.limit(MAX_SHOWN)):
+        for other in db_session.connection().scalars(stmt.limit(MAX_SHOWN)):
             note(other, 40, f"same phone {contact.phone}")
     if contact.vat_registration_no:
         stmt = select(Contact.id).where(Contact.vat_registration_no == contact.vat_registration_no)
-        for other in db_session.scalars(stmt.limit(MAX_SHOWN)):
+        for other in db_session.connection().scalars(stmt.limit(MAX_SHOWN)):
             note(other, 60, f"same VAT no. {contact.vat_registration_no}")
     if contact.is_company and setup.maintain_search_strings:
         _search_string_hits(db_session, contact, setup, note)
@@ -208,7 +208,7 @@ def check(db_session: Session, contact: Contact, setup: MarketingSetup) -> list[
         stmt = select(Contact.id).where(
             Contact.id.in_(ids), Contact.company_id == contact.company_id
         )
-        for cid in db_session.scalars(stmt):
+        for cid in db_session.connection().scalars(stmt):
             found[cid].add(10, "same company")
     ids = [cid for cid in ids if found[cid].score >= THRESHOLD]
     result = [
@@ -230,9 +230,7 @@ def _search_string_hits(db_session: Session, contact: Contact, setup: MarketingS
     if not strings:
         return
     table = DuplicateSearchString
-    matches = or_(
-        *((table.field == f) & (table.part == p) & (table.value == v) for f, p, v in strings)
-    )
+    matches = tuple_(table.field, table.part, table.value).in_(strings)
     needed = hits_needed(setup)
     count = func.count().label("hits")
     stmt = (
@@ -243,7 +241,7 @@ def _search_string_hits(db_session: Session, contact: Contact, setup: MarketingS
         .order_by(count.desc())
         .limit(MAX_SHOWN)
     )
-    for other, hits in db_session.execute(stmt):
+    for other, hits in db_session.connection().execute(stmt):
         note(other, 50, f"{hits} of {len(SEARCH_FIELDS) * 2} search strings alike")
 
 
@@ -262,7 +260,7 @@ def _similar_names(db_session: Session, contact: Contact, note) -> None:  # type
         .order_by(count.desc())
         .limit(50)
     )
-    ids = [row[0] for row in db_session.execute(stmt) if row[0] != contact.id]
+    ids = [row[0] for row in db_session.connection().execute(stmt) if row[0] != contact.id]
     if not ids:
         return
     for other_id, name in db_session.execute(
@@ -278,7 +276,7 @@ def _similar_names(db_session: Session, contact: Contact, note) -> None:  # type
 
 
 def _separate_ids(db_session: Session, contact_id: int) -> set[int]:
-    pairs = db_session.execute(
+    pairs = db_session.connection().execute(
         select(ContactDuplicate.contact_id, ContactDuplicate.duplicate_id).where(
             ContactDuplicate.separate.is_(True),
             or_(
