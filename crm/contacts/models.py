@@ -159,6 +159,11 @@ class ContactDuplicate(Base):
     separate: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+# Prefix searches compare words byte by byte: on PostgreSQL the "C" collation keeps the index
+# usable for them whatever the database's own collation is.
+SearchWordType = String(60).with_variant(String(60, collation="C"), "postgresql")
+
+
 class ContactSearchWord(Base):
     """One normalized word of a contact's name, company, e-mail or phone, for `contact find`."""
 
@@ -168,7 +173,7 @@ class ContactSearchWord(Base):
     contact_id: Mapped[int] = mapped_column(
         ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
     )
-    word: Mapped[str] = mapped_column(String(60), primary_key=True)
+    word: Mapped[str] = mapped_column(SearchWordType, primary_key=True)
 
 
 class SearchGram(Base):
@@ -177,4 +182,4 @@ class SearchGram(Base):
     __tablename__ = "search_gram"
 
     gram: Mapped[str] = mapped_column(String(3), primary_key=True)
-    word: Mapped[str] = mapped_column(String(60), primary_key=True)
+    word: Mapped[str] = mapped_column(SearchWordType, primary_key=True)

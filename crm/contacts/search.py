@@ -14,13 +14,14 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz import utils as fuzz_utils
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from crm.contacts.models import Contact, ContactAltEmail, ContactSearchWord, SearchGram
 from crm.values import search_phone
 
-WORD = re.compile(r"[a-z0-9]+")
+WORD = re.compile(r"[^\W_]+")
+EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_WORD = 60
 CANDIDATES = 200
 FUZZY_WORDS = 25
@@ -152,7 +153,7 @@ def find(
     ids = _candidate_ids(db_session, query, filters)
     if not ids:
         return []
-    rows = db_session.connection().execute(_columns().where(Contact.id.in_(ids))).all()
+    rows = db_session.connection().execute(_ROWS, {"ids": ids}).all()
     scores = _scores(rows, query, _exact_keys(query))
     hits = [_hit(row, score) for row, score in zip(rows, scores, strict=True)]
     hits.sort(key=lambda hit: (-hit.score, hit.name, hit.no))
@@ -172,6 +173,9 @@ def _columns() -> Select[tuple[int, str, str, str, str | None, str | None, str |
     )
 
 
+_ROWS = _columns().where(Contact.id.in_(bindparam("ids", expanding=True)))
+
+
 def _filters(type: str | None, company_id: int | None, salesperson: str | None) -> list[object]:
     filters: list[object] = []
     if type:
@@ -183,68 +187,88 @@ def _filters(type: str | None, company_id: int | None, salesperson: str | None) 
     return filters
 
 
+_W = ContactSearchWord
+_HITS = func.count().label("hits")
+_SHARED = func.count().label("shared")
+# Built once: composing statements costs more than running them on an indexed table.
+_PREFIX = (
+    select(_W.word)
+    .where(_W.word >= bindparam("low"), _W.word < bindparam("high"))
+    .group_by(_W.word)
+    .order_by(_W.word)
+    .limit(FUZZY_WORDS)
+)
+_NEAR = (
+    select(SearchGram.word, _SHARED)
+    .where(SearchGram.gram.in_(bindparam("grams", expanding=True)))
+    .group_by(SearchGram.word)
+    .having(bindparam("needed") <= _SHARED)
+    .order_by(_SHARED.desc())
+    .limit(FUZZY_WORDS * 4)
+)
+_CANDIDATES = (
+    select(_W.contact_id, _HITS)
+    .where(_W.word.in_(bindparam("words", expanding=True)))
+    .group_by(_W.contact_id)
+    .order_by(_HITS.desc())
+    .limit(CANDIDATES)
+)
+_BY_EMAIL = select(Contact.id).where(Contact.search_email == bindparam("email"))
+_BY_ALT_EMAIL = select(ContactAltEmail.contact_id).where(
+    ContactAltEmail.search_email == bindparam("email")
+)
+
+
 def _candidate_ids(db_session: Session, query: str, filters: Sequence[object]) -> list[int]:
-    matched = set(_exact_keys(query))
-    for word in words_of(query):
-        matched.update(_similar_words(db_session, word))
+    connection = db_session.connection()
+    if EMAIL_LIKE.match(query):
+        # A whole address names its contacts; only an unknown one is searched loosely.
+        key = query.lower()
+        ids = list(connection.scalars(_BY_EMAIL, {"email": key}))
+        ids += connection.scalars(_BY_ALT_EMAIL, {"email": key})
+        if ids:
+            return ids
+        query = query.partition("@")[0]
+    exact = _exact_keys(query)
+    matched = set(exact)
+    if not exact or len(exact[0]) < 9:
+        for word in words_of(query):
+            matched.update(_similar_words(connection, word))
     if not matched:
         return []
-    hits = func.count().label("hits")
-    stmt = (
-        select(ContactSearchWord.contact_id, hits)
-        .where(ContactSearchWord.word.in_(sorted(matched)))
-        .group_by(ContactSearchWord.contact_id)
-        .order_by(hits.desc())
-        .limit(CANDIDATES)
-    )
     if filters:
-        stmt = stmt.join(Contact, Contact.id == ContactSearchWord.contact_id).where(*filters)  # type: ignore[arg-type]
-    ids = [row[0] for row in db_session.connection().execute(stmt)]
-    if "@" in query:
-        alt = select(ContactAltEmail.contact_id).where(
-            ContactAltEmail.search_email == query.lower()
+        stmt = (
+            select(_W.contact_id, _HITS)
+            .join(Contact, Contact.id == _W.contact_id)
+            .where(_W.word.in_(sorted(matched)), *filters)  # type: ignore[arg-type]
+            .group_by(_W.contact_id)
+            .order_by(_HITS.desc())
+            .limit(CANDIDATES)
         )
-        ids.extend(db_session.connection().scalars(alt))
-    return ids
+        return [row[0] for row in connection.execute(stmt)]
+    return [row[0] for row in connection.execute(_CANDIDATES, {"words": sorted(matched)})]
 
 
 def _exact_keys(query: str) -> list[str]:
-    # Whole e-mail addresses and phone numbers match as one key, not as loose words.
-    keys = []
-    if "@" in query and " " not in query:
-        keys.append(("@" + query.lower().rpartition("@")[2])[:MAX_WORD])
+    # A phone number matches as one key (its last nine digits), not as loose words.
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 5 and not re.search(r"[a-zA-Z]", query):
-        keys.append(digits[-9:])
-    return keys
+        return [digits[-9:]]
+    return []
 
 
-def _similar_words(db_session: Session, word: str) -> set[str]:
+def _similar_words(connection: Connection, word: str) -> set[str]:
     """Return the indexed words this one may mean: the word, its extensions, its near misses."""
-    upper = word + "\uffff"
-    prefixed = select(ContactSearchWord.word).where(
-        ContactSearchWord.word >= word, ContactSearchWord.word < upper
-    )
-    if len(word) < 2:
-        prefixed = select(ContactSearchWord.word).where(ContactSearchWord.word == word)
-    grouped = prefixed.group_by(ContactSearchWord.word).order_by(ContactSearchWord.word)
-    found = set(db_session.connection().scalars(grouped.limit(FUZZY_WORDS)))
-    if not _fuzzy_candidate(word):
+    # One letter is too short to widen: only the word itself (words never hold \x01).
+    high = word + "\uffff" if len(word) >= 2 else word + "\x01"
+    found = set(connection.scalars(_PREFIX, {"low": word, "high": high}))
+    # A word the index knows was typed right: its near misses would only add noise.
+    if word in found or not _fuzzy_candidate(word):
         return found
-    mine = grams(word)
-    shared = func.count().label("shared")
-    stmt = (
-        select(SearchGram.word, shared)
-        .where(SearchGram.gram.in_(sorted(mine)))
-        .group_by(SearchGram.word)
-        .having(shared >= max(1, len(mine) // 3))
-        .order_by(shared.desc())
-        .limit(FUZZY_WORDS * 4)
-    )
+    mine = sorted(grams(word))
+    rows = connection.execute(_NEAR, {"grams": mine, "needed": max(1, len(mine) // 3)})
     near = [
-        (fuzz.ratio(word, other), other)
-        for other, _ in db_session.connection().execute(stmt)
-        if abs(len(other) - len(word)) <= 3
+        (fuzz.ratio(word, other), other) for other, _ in rows if abs(len(other) - len(word)) <= 3
     ]
     near.sort(reverse=True)
     found.update(other for score, other in near[:FUZZY_WORDS] if score >= 70)
@@ -259,7 +283,9 @@ def _scores(rows: Sequence[Any], query: str, exact: list[str]) -> list[float]:
     """
     typed = fold(query)
     names = [fold(row.name) for row in rows]
-    others = [fold(f"{row.company_name or ''} {(row.email or '').partition('@')[0]}") for row in rows]
+    others = [
+        fold(f"{row.company_name or ''} {(row.email or '').partition('@')[0]}") for row in rows
+    ]
     clean = fuzz_utils.default_process
     own = process.cdist([typed], names, scorer=fuzz.WRatio, processor=clean)[0]
     other = process.cdist([typed], others, scorer=fuzz.WRatio, processor=clean)[0] * 0.9

@@ -7,6 +7,9 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+# Byte order on PostgreSQL, so that prefix ranges use the index under any database collation.
+WORD = sa.String(60).with_variant(sa.String(60, collation="C"), "postgresql")
+
 revision = "0101"
 down_revision = "0001"
 branch_labels = None
@@ -17,13 +20,13 @@ def upgrade() -> None:
     op.create_table(
         "search_gram",
         sa.Column("gram", sa.String(length=3), nullable=False),
-        sa.Column("word", sa.String(length=60), nullable=False),
+        sa.Column("word", WORD, nullable=False),
         sa.PrimaryKeyConstraint("gram", "word", name=op.f("pk_search_gram")),
     )
     op.create_table(
         "contact_search_word",
         sa.Column("contact_id", sa.Integer(), nullable=False),
-        sa.Column("word", sa.String(length=60), nullable=False),
+        sa.Column("word", WORD, nullable=False),
         sa.ForeignKeyConstraint(
             ["contact_id"],
             ["contact.id"],
