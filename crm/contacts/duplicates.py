@@ -5,9 +5,10 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Table, delete, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import Column, Table, delete, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
 from crm.audit import Actor, stamp
@@ -382,9 +383,9 @@ def merge(
     return dict(moved)
 
 
-def contact_references() -> list[tuple[Table, object]]:
+def contact_references() -> list[tuple[Table, Column[Any]]]:
     """Return every (table, column) whose foreign key points at contact.id."""
-    found = []
+    found: list[tuple[Table, Column[Any]]] = []
     for table in Base.metadata.sorted_tables:
         for fk in table.foreign_keys:
             if fk.column.table.name == "contact" and fk.column.name == "id":
@@ -443,7 +444,9 @@ def _move_emails(
     db_session: Session, keep: Contact, duplicate: Contact, moved: dict[str, int]
 ) -> None:
     have = {keep.search_email, *(a.search_email for a in keep.alt_emails)}
-    addresses = [(duplicate.email, duplicate.search_email, "merged from " + duplicate.no)]
+    addresses: list[tuple[str | None, str | None, str | None]] = [
+        (duplicate.email, duplicate.search_email, "merged from " + duplicate.no)
+    ]
     addresses += [(a.email, a.search_email, a.description) for a in duplicate.alt_emails]
     for email, key, description in addresses:
         if email and key and key not in have:
@@ -457,12 +460,14 @@ def _move_emails(
     db_session.flush()
 
 
-def _drop_clashes(db_session: Session, table: Table, column: object, keep: int, dup: int) -> None:
+def _drop_clashes(
+    db_session: Session, table: Table, column: Column[Any], keep: int, dup: int
+) -> None:
     # Rows keyed by the contact (classifications) would collide: the kept contact's row wins.
     key_columns = [c for c in table.primary_key.columns if c is not column]
     if column not in list(table.primary_key.columns) or not key_columns:
         return
     other = table.alias("kept")
     same = [other.c[c.name] == c for c in key_columns]
-    clash = exists().where(other.c[column.name] == keep, *same)  # type: ignore[attr-defined]
+    clash = exists().where(other.c[column.name] == keep, *same)
     db_session.execute(delete(table).where(column == dup, clash))

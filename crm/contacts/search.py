@@ -14,7 +14,17 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz import utils as fuzz_utils
-from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from crm.contacts.models import Contact, ContactAltEmail, ContactSearchWord, SearchGram
@@ -160,7 +170,7 @@ def find(
     return hits[:limit]
 
 
-def _columns() -> Select[tuple[int, str, str, str, str | None, str | None, str | None, str | None]]:
+def _columns() -> Select[int, str, str, str, str | None, str | None, str | None, str | None]:
     return select(
         Contact.id,
         Contact.no,
@@ -176,8 +186,10 @@ def _columns() -> Select[tuple[int, str, str, str, str | None, str | None, str |
 _ROWS = _columns().where(Contact.id.in_(bindparam("ids", expanding=True)))
 
 
-def _filters(type: str | None, company_id: int | None, salesperson: str | None) -> list[object]:
-    filters: list[object] = []
+def _filters(
+    type: str | None, company_id: int | None, salesperson: str | None
+) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = []
     if type:
         filters.append(Contact.type == type)
     if company_id is not None:
@@ -219,7 +231,9 @@ _BY_ALT_EMAIL = select(ContactAltEmail.contact_id).where(
 )
 
 
-def _candidate_ids(db_session: Session, query: str, filters: Sequence[object]) -> list[int]:
+def _candidate_ids(
+    db_session: Session, query: str, filters: Sequence[ColumnElement[bool]]
+) -> list[int]:
     connection = db_session.connection()
     if EMAIL_LIKE.match(query):
         # A whole address names its contacts; only an unknown one is searched loosely.
@@ -240,7 +254,7 @@ def _candidate_ids(db_session: Session, query: str, filters: Sequence[object]) -
         stmt = (
             select(_W.contact_id, _HITS)
             .join(Contact, Contact.id == _W.contact_id)
-            .where(_W.word.in_(sorted(matched)), *filters)  # type: ignore[arg-type]
+            .where(_W.word.in_(sorted(matched)), *filters)
             .group_by(_W.contact_id)
             .order_by(_HITS.desc())
             .limit(CANDIDATES)
@@ -298,6 +312,7 @@ def _scores(rows: Sequence[Any], query: str, exact: list[str]) -> list[float]:
     return scores
 
 
-def _hit(row: object, score: float) -> Hit:
-    cid, no, name, type_, company, email, phone, city = row  # type: ignore[misc]
-    return Hit(cid, no, name, type_, company, email, phone, city, score)
+def _hit(row: Any, score: float) -> Hit:
+    return Hit(
+        row.id, row.no, row.name, row.type, row.company_name, row.email, row.phone, row.city, score
+    )

@@ -4,6 +4,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy import update as sql_update
@@ -133,13 +134,13 @@ def _by_name(db_session: Session, text: str) -> list[Contact]:
         for cid, contact_name in names
         if all(any(w.startswith(typed) for w in search.words_of(contact_name)) for typed in words)
     ]
-    stmt = (
+    contacts = (
         select(Contact)
         .where(Contact.id.in_(fitting))
         .order_by(func.length(Contact.name), Contact.no)
         .limit(CHOICES_SHOWN + 1)
     )
-    return list(db_session.scalars(stmt))
+    return list(db_session.scalars(contacts))
 
 
 def label(contact: Contact) -> str:
@@ -590,8 +591,9 @@ def _apply_lists(db_session: Session, contact: Contact, values: Mapping[str, str
             model = spec.model
             db_session.execute(
                 delete(model).where(
-                    model.contact_id == contact.id, model.code.in_(current - wanted)
-                )  # type: ignore[attr-defined]
+                    model.contact_id == contact.id,  # type: ignore[attr-defined]
+                    model.code.in_(current - wanted),  # type: ignore[attr-defined]
+                )
             )
     if "alt_email" in values:
         _alt_emails(db_session, contact, values["alt_email"])
@@ -632,7 +634,7 @@ def _alt_emails(db_session: Session, contact: Contact, text: str) -> None:
     current = {alt.search_email: alt for alt in contact.alt_emails}
     for item in (i.strip() for i in text.split(",") if i.strip()):
         sign, address = (item[0], item[1:]) if item[0] in "+-" else ("+", item)
-        key = search_email(address)
+        key = search_email(address) or ""
         if sign == "-":
             if key not in current:
                 raise NotFound(f"{address} is not an alternative e-mail of {contact.no}.")
@@ -690,8 +692,8 @@ def remove(*, db_session: Session, actor: Actor, contact: Contact) -> Deleted:
     for table, column in dupes.contact_references():
         if table.name == "contact" or _cascades(column):
             continue
-        if target is None and not column.nullable:  # type: ignore[attr-defined]
-            rows = db_session.scalar(select(func.count()).select_from(table).where(column.in_(ids)))  # type: ignore[attr-defined]
+        if target is None and not column.nullable:
+            rows = db_session.scalar(select(func.count()).select_from(table).where(column.in_(ids)))
             if rows:
                 raise Conflict(
                     f"{contact.no} still has {rows} rows in {table.name}.",
@@ -699,7 +701,7 @@ def remove(*, db_session: Session, actor: Actor, contact: Contact) -> Deleted:
                 )
             continue
         result = db_session.execute(
-            sql_update(table).where(column.in_(ids)).values({column.name: target})  # type: ignore[attr-defined]
+            sql_update(table).where(column.in_(ids)).values({column.name: target})
         )
         if result.rowcount:  # type: ignore[attr-defined]
             moved[table.name] = moved.get(table.name, 0) + result.rowcount  # type: ignore[attr-defined]
@@ -745,8 +747,8 @@ def _open_opportunities(db_session: Session, ids: list[int]) -> int:
     return db_session.scalar(stmt) or 0
 
 
-def _count(db_session: Session, model: type, column: object, contact: Contact) -> int:
-    stmt = select(func.count()).select_from(model).where(column == contact.id)  # type: ignore[operator]
+def _count(db_session: Session, model: type, column: Any, contact: Contact) -> int:
+    stmt = select(func.count()).select_from(model).where(column == contact.id)
     return db_session.scalar(stmt) or 0
 
 

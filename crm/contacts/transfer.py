@@ -293,10 +293,9 @@ def _match_existing(
     names = sorted({r.values["name"].upper() for r in rows if r.values.get("name")})  # type: ignore[union-attr]
     by_name: dict[tuple[str, str, str], int] = {}
     for start in range(0, len(names), 500):
-        stmt = select(Contact.search_name, Contact.type, Contact.company_name, Contact.id).where(
-            Contact.search_name.in_(names[start : start + 500])
-        )
-        for key, kind, company, cid in db_session.execute(stmt):
+        by_names = select(Contact.search_name, Contact.type, Contact.company_name, Contact.id)
+        found = by_names.where(Contact.search_name.in_(names[start : start + 500]))
+        for key, kind, company, cid in db_session.execute(found):
             by_name[(key, kind, (company or "").upper())] = cid
     seen: set[tuple[str, ...]] = set()
     kept = []
@@ -536,7 +535,7 @@ def _taken(db_session: Session, numbers: set[str]) -> set[str]:
 
 
 def _update(db_session: Session, row: _Row) -> None:
-    values = {}
+    values: dict[str, object] = {}
     for column, attr in ATTRS.items():
         if row.values.get(column):
             values[attr] = row.values[column]

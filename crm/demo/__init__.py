@@ -4,14 +4,15 @@ import importlib
 import logging
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor
 from crm.contacts import service as contact_service
-from crm.contacts.search import fold
 from crm.contacts.models import Contact, ContactType
+from crm.contacts.search import fold
 from crm.errors import Conflict
 from crm.progress import NoProgress, Progress
 from crm.setup import service as setup_service
@@ -242,7 +243,7 @@ def load(
     return demo
 
 
-def _activities():  # type: ignore[no-untyped-def]
+def _activities() -> Any:
     try:
         return importlib.import_module("crm.demo.activities")
     except ModuleNotFoundError as error:

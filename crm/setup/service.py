@@ -431,7 +431,7 @@ def create_code(*, db_session: Session, kind: str, code: str, description: str) 
 def delete_code(*, db_session: Session, kind: str, code: str) -> None:
     """Delete a code nobody uses; say where it is still used otherwise."""
     row = get_code(db_session=db_session, kind=kind, code=code)
-    uses = references(db_session, type(row).__table__.name, row.code)
+    uses = references(db_session, type(row).__tablename__, row.code)
     if uses:
         where = ", ".join(f"{count} in {table}" for table, count in uses.items())
         raise Conflict(

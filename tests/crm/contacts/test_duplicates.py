@@ -27,8 +27,13 @@ def test_a_look_alike_company_is_created_and_reported(db_session, actor):
 
 
 def test_search_strings_follow_business_centrals_hit_rule(db_session, actor):
-    values = dict(address="Main Street 12", city="Berlin", post_code="10115",
-                  phone="+49 30 123456", vat="DE123456789")
+    values = dict(
+        address="Main Street 12",
+        city="Berlin",
+        post_code="10115",
+        phone="+49 30 123456",
+        vat="DE123456789",
+    )
     add(db_session, actor, "Fabrikam Industries", **values)
 
     [dup] = add(db_session, actor, "Fabrikam Ind.", **values).duplicates
@@ -47,7 +52,11 @@ def test_persons_at_one_company_are_not_duplicates_of_each_other(db_session, act
     acme = add(db_session, actor, "Acme", phone="+49 30 1111", email="info@acme.com").contact
     for name in ("Jane Roe", "John Doe"):
         outcome = service.add(
-            db_session=db_session, actor=actor, name=name, type=ContactType.PERSON, company=acme,
+            db_session=db_session,
+            actor=actor,
+            name=name,
+            type=ContactType.PERSON,
+            company=acme,
             values={"email": f"{name.split()[0].lower()}@acme.com"},
         )
         assert outcome.duplicates == []
@@ -55,11 +64,18 @@ def test_persons_at_one_company_are_not_duplicates_of_each_other(db_session, act
 
 def test_same_person_typed_twice_is_caught(db_session, actor):
     acme = add(db_session, actor, "Acme").contact
-    service.create(db_session=db_session, actor=actor, name="Jane Roe", type=ContactType.PERSON,
-                   company=acme, email="jane@roe.net")
+    service.create(
+        db_session=db_session,
+        actor=actor,
+        name="Jane Roe",
+        type=ContactType.PERSON,
+        company=acme,
+        email="jane@roe.net",
+    )
 
-    outcome = service.add(db_session=db_session, actor=actor, name="Jane Roe",
-                          type=ContactType.PERSON, company=acme)
+    outcome = service.add(
+        db_session=db_session, actor=actor, name="Jane Roe", type=ContactType.PERSON, company=acme
+    )
 
     assert [d.contact.name for d in outcome.duplicates] == ["Jane Roe"]
 
@@ -87,23 +103,35 @@ def test_separate_pairs_stay_separate(db_session, actor):
 
 
 def test_merge_moves_everything_and_deletes_the_duplicate(db_session, actor):
-    setup_service.create_salesperson(db_session=db_session, actor=actor, code="JR", name="J",
-                                     values={})
+    setup_service.create_salesperson(
+        db_session=db_session, actor=actor, code="JR", name="J", values={}
+    )
     for kind in ("mailing", "relation"):
         for code in ("NEWS", "GIFT"):
             setup_service.create_code(db_session=db_session, kind=kind, code=code, description="")
-    keep = add(db_session, actor, "Acme Corp", email="info@acme.com", mailing="NEWS",
-               relation="NEWS").contact
-    dup = add(db_session, actor, "ACME Corporation", email="sales@acme.com", city="Berlin",
-              mailing="NEWS,GIFT", phone="+49 30 99", alt_email="old@acme.com").contact
-    jane = service.create(db_session=db_session, actor=actor, name="Jane Roe",
-                          type=ContactType.PERSON, company=dup)
+    keep = add(
+        db_session, actor, "Acme Corp", email="info@acme.com", mailing="NEWS", relation="NEWS"
+    ).contact
+    dup = add(
+        db_session,
+        actor,
+        "ACME Corporation",
+        email="sales@acme.com",
+        city="Berlin",
+        mailing="NEWS,GIFT",
+        phone="+49 30 99",
+        alt_email="old@acme.com",
+    ).contact
+    jane = service.create(
+        db_session=db_session, actor=actor, name="Jane Roe", type=ContactType.PERSON, company=dup
+    )
     entry = _interaction(db_session, dup)
     opp = _opportunity(db_session, dup)
     task = _task(db_session, dup)
 
-    moved = service.merge(db_session=db_session, actor=actor, keep=keep, duplicate=dup,
-                          take=["phone"])
+    moved = service.merge(
+        db_session=db_session, actor=actor, keep=keep, duplicate=dup, take=["phone"]
+    )
 
     db_session.expire_all()
     assert db_session.get(Contact, dup.id) is None
@@ -118,16 +146,18 @@ def test_merge_moves_everything_and_deletes_the_duplicate(db_session, actor):
 
 def test_merge_refuses_what_cannot_be_one(db_session, actor):
     acme = add(db_session, actor, "Acme").contact
-    jane = service.create(db_session=db_session, actor=actor, name="Jane", type=ContactType.PERSON,
-                          company=acme)
+    jane = service.create(
+        db_session=db_session, actor=actor, name="Jane", type=ContactType.PERSON, company=acme
+    )
 
     with pytest.raises(Conflict, match="is a company"):
         service.merge(db_session=db_session, actor=actor, keep=acme, duplicate=jane, take=[])
     with pytest.raises(InvalidInput, match="itself"):
         service.merge(db_session=db_session, actor=actor, keep=acme, duplicate=acme, take=[])
     with pytest.raises(InvalidInput, match="field a merge can take") as error:
-        service.merge(db_session=db_session, actor=actor, keep=acme, duplicate=acme,
-                      take=["colour"])
+        service.merge(
+            db_session=db_session, actor=actor, keep=acme, duplicate=acme, take=["colour"]
+        )
     assert error.value.field == "take"
 
 
@@ -137,6 +167,10 @@ def test_merge_follows_every_foreign_key_to_contacts(db_session, actor):
 
     names = {(table.name, column.name) for table, column in contact_references()}
 
-    assert {("interaction_log_entry", "contact_id"), ("opportunity_entry", "contact_id"),
-            ("task", "company_id"), ("contact", "company_id")} <= names
+    assert {
+        ("interaction_log_entry", "contact_id"),
+        ("opportunity_entry", "contact_id"),
+        ("task", "company_id"),
+        ("contact", "company_id"),
+    } <= names
     assert db_session.scalars(select(Contact)).all() == []

@@ -43,6 +43,8 @@ def test_two_processes_get_a_thousand_distinct_numbers(database_url):
             numbers = [row[0] for row in rows]
             assert len(numbers) == 2 * PER_PROCESS
             assert len(set(numbers)) == 2 * PER_PROCESS
-            connection.execute(Contact.__table__.delete().where(Contact.created_by.in_(["P1", "P2"])))
+            connection.execute(
+                Contact.__table__.delete().where(Contact.created_by.in_(["P1", "P2"]))
+            )
     finally:
         engine.dispose()

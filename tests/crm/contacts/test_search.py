@@ -22,7 +22,9 @@ def people(db_session, actor):
     return {
         "acme": acme,
         "globex": globex,
-        "jane": add("Jane Müller", company=acme, email="jane.mueller@acme.com", phone="+1 555 0100"),
+        "jane": add(
+            "Jane Müller", company=acme, email="jane.mueller@acme.com", phone="+1 555 0100"
+        ),
         "john": add("John Smith", company=globex),
         "jon": add("Jon Smyth", company=globex),
         "add": add,

@@ -35,16 +35,26 @@ def salespeople(db_session, actor):
         setup_service.create_salesperson(
             db_session=db_session, actor=actor, code=code, name=f"Sales {code}", values={}
         )
-    for kind, code in (("territory", "NORTH"), ("territory", "SOUTH"), ("relation", "CUST"),
-                       ("industry", "SOFT"), ("mailing", "NEWS"), ("job", "IT"),
-                       ("level", "EXEC")):
+    for kind, code in (
+        ("territory", "NORTH"),
+        ("territory", "SOUTH"),
+        ("relation", "CUST"),
+        ("industry", "SOFT"),
+        ("mailing", "NEWS"),
+        ("job", "IT"),
+        ("level", "EXEC"),
+    ):
         setup_service.create_code(db_session=db_session, kind=kind, code=code, description="")
 
 
 def test_new_contact_takes_the_setup_defaults(db_session, actor, salespeople):
     setup_service.update_marketing_setup(
         db_session=db_session,
-        changes={"default_salesperson": "JR", "default_country": "DE", "default_territory": "north"},
+        changes={
+            "default_salesperson": "JR",
+            "default_country": "DE",
+            "default_territory": "north",
+        },
     )
 
     acme = company(db_session, actor)
@@ -56,14 +66,23 @@ def test_new_contact_takes_the_setup_defaults(db_session, actor, salespeople):
 def test_person_inherits_from_its_company_over_the_defaults(db_session, actor, salespeople):
     setup_service.update_marketing_setup(db_session=db_session, changes={"default_country": "GB"})
     acme = company(
-        db_session, actor, salesperson="KW", country="DE", city="Berlin", address="Main St 1",
-        phone="+49 30 123456", email="info@acme.com",
+        db_session,
+        actor,
+        salesperson="KW",
+        country="DE",
+        city="Berlin",
+        address="Main St 1",
+        phone="+49 30 123456",
+        email="info@acme.com",
     )
 
     jane = person(db_session, actor, "Jane Mary Roe", acme, email="jane@acme.com")
 
     assert (jane.salesperson, jane.country, jane.city, jane.address) == (
-        "KW", "DE", "Berlin", "Main St 1"
+        "KW",
+        "DE",
+        "Berlin",
+        "Main St 1",
     )
     assert jane.phone == "+49 30 123456"
     assert jane.email == "jane@acme.com"  # her own address, never the company's
@@ -85,11 +104,13 @@ def test_switched_off_inheritance_is_respected(db_session, actor, salespeople):
 def test_company_change_follows_only_where_the_person_kept_the_old_value(
     db_session, actor, salespeople
 ):
-    acme = company(db_session, actor, salesperson="KW", phone="+49 30 1111", city="Berlin",
-                   address="Main St 1")
+    acme = company(
+        db_session, actor, salesperson="KW", phone="+49 30 1111", city="Berlin", address="Main St 1"
+    )
     kept = person(db_session, actor, "Jane Roe", acme)
-    own = person(db_session, actor, "John Doe", acme, salesperson="JR", phone="+49 30 2222",
-                 city="Hamburg")
+    own = person(
+        db_session, actor, "John Doe", acme, salesperson="JR", phone="+49 30 2222", city="Hamburg"
+    )
 
     outcome = service.update(
         db_session=db_session,
@@ -100,7 +121,10 @@ def test_company_change_follows_only_where_the_person_kept_the_old_value(
 
     assert outcome.persons_updated == 2
     assert (kept.salesperson, kept.phone, kept.city, kept.address) == (
-        "JR", "+49 30 9999", "Munich", "Main St 1"
+        "JR",
+        "+49 30 9999",
+        "Munich",
+        "Main St 1",
     )
     assert (own.salesperson, own.phone, own.city) == ("JR", "+49 30 2222", "Hamburg")
     assert own.company_name == kept.company_name == "Acme AG"
@@ -123,7 +147,10 @@ def test_person_moving_company_takes_the_new_companys_values(db_session, actor, 
     service.update(db_session=db_session, actor=actor, contact=jane, values={"company": "globex"})
 
     assert (jane.company_id, jane.company_name, jane.salesperson, jane.city) == (
-        globex.id, "Globex", "JR", "Paris"
+        globex.id,
+        "Globex",
+        "JR",
+        "Paris",
     )
 
 
@@ -147,7 +174,9 @@ def test_invalid_values_name_the_field(db_session, actor):
 def test_unknown_field_lists_the_known_ones(db_session, actor):
     with pytest.raises(InvalidInput, match="no field colour") as error:
         service.update(
-            db_session=db_session, actor=actor, contact=company(db_session, actor),
+            db_session=db_session,
+            actor=actor,
+            contact=company(db_session, actor),
             values={"colour": "red"},
         )
     assert "email" in error.value.hint
@@ -158,18 +187,25 @@ def test_classifications_follow_company_and_person_rules(db_session, actor, sale
     jane = person(db_session, actor, "Jane Roe", acme, job="IT", level="EXEC")
 
     assert service.classifications(db_session, acme) == {
-        "relation": ["CUST"], "industry": ["SOFT"], "mailing": ["NEWS"], "job": []
+        "relation": ["CUST"],
+        "industry": ["SOFT"],
+        "mailing": ["NEWS"],
+        "job": [],
     }
     assert service.classifications(db_session, jane)["job"] == ["IT"]
     with pytest.raises(InvalidInput, match="company contacts only") as error:
-        service.update(db_session=db_session, actor=actor, contact=jane, values={"relation": "CUST"})
+        service.update(
+            db_session=db_session, actor=actor, contact=jane, values={"relation": "CUST"}
+        )
     assert error.value.field == "relation"
     with pytest.raises(InvalidInput, match="person contacts only"):
         service.update(db_session=db_session, actor=actor, contact=acme, values={"job": "IT"})
     with pytest.raises(InvalidInput, match="persons only"):
         service.update(db_session=db_session, actor=actor, contact=acme, values={"level": "EXEC"})
     with pytest.raises(InvalidInput, match="no industry group 'NOPE'"):
-        service.update(db_session=db_session, actor=actor, contact=acme, values={"industry": "NOPE"})
+        service.update(
+            db_session=db_session, actor=actor, contact=acme, values={"industry": "NOPE"}
+        )
 
 
 def test_lists_are_set_added_to_and_removed_from(db_session, actor, salespeople):
@@ -193,7 +229,9 @@ def test_alternative_emails_are_found_like_the_primary(db_session, actor):
 
     assert service.resolve(db_session=db_session, name="sales@acme.com") is acme
     with pytest.raises(InvalidInput):
-        service.update(db_session=db_session, actor=actor, contact=acme, values={"alt_email": "bad"})
+        service.update(
+            db_session=db_session, actor=actor, contact=acme, values={"alt_email": "bad"}
+        )
     service.update(
         db_session=db_session, actor=actor, contact=acme, values={"alt_email": "-sales@acme.com"}
     )
@@ -202,8 +240,9 @@ def test_alternative_emails_are_found_like_the_primary(db_session, actor):
 
 
 def test_minor_is_privacy_blocked_until_parental_consent(db_session, actor):
-    jane = service.create(db_session=db_session, actor=actor, name="Jane Roe",
-                          type=ContactType.PERSON)
+    jane = service.create(
+        db_session=db_session, actor=actor, name="Jane Roe", type=ContactType.PERSON
+    )
 
     service.update(db_session=db_session, actor=actor, contact=jane, values={"minor": "yes"})
     assert jane.privacy_blocked
@@ -252,8 +291,9 @@ def test_person_with_job_responsibilities_cannot_become_a_company(db_session, ac
 
 
 def test_type_cannot_change_once_there_are_interactions(db_session, actor, salespeople):
-    jane = service.create(db_session=db_session, actor=actor, name="Jane Roe",
-                          type=ContactType.PERSON)
+    jane = service.create(
+        db_session=db_session, actor=actor, name="Jane Roe", type=ContactType.PERSON
+    )
     _interaction(db_session, jane)
 
     with pytest.raises(Conflict, match="1 interactions"):
@@ -286,7 +326,9 @@ def test_manual_numbers_need_the_series_to_allow_them(db_session, actor):
     with pytest.raises(InvalidInput, match="manual"):
         service.create(db_session=db_session, actor=actor, name="Acme", no="ACME1")
 
-    setup_service.update_series(db_session=db_session, code="CONTACT", values={"allow_manual": "yes"})
+    setup_service.update_series(
+        db_session=db_session, code="CONTACT", values={"allow_manual": "yes"}
+    )
     acme = service.create(db_session=db_session, actor=actor, name="Acme", no="acme1")
 
     assert acme.no == "ACME1"
@@ -333,9 +375,14 @@ def _opportunity(db_session, contact, status="in_progress"):
 
 
 def _task(db_session, contact, closed=False):
-    task = Task(no=f"TK{contact.id:06d}{int(closed)}", description="Call back",
-                due_date=dt.date(2026, 1, 9), contact_id=contact.id, closed=closed,
-                salesperson="JR")
+    task = Task(
+        no=f"TK{contact.id:06d}{int(closed)}",
+        description="Call back",
+        due_date=dt.date(2026, 1, 9),
+        contact_id=contact.id,
+        closed=closed,
+        salesperson="JR",
+    )
     db_session.add(task)
     db_session.flush()
     return task
@@ -383,5 +430,8 @@ def test_deleting_a_company_deletes_its_persons_and_unlinks_history(db_session, 
     assert deleted.persons == 1
     assert db_session.scalars(select(Contact)).all() == []
     assert (own.contact_id, own.company_id, hers.contact_id, lost.contact_id) == (
-        None, None, None, None
+        None,
+        None,
+        None,
+        None,
     )

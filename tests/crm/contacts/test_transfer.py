@@ -111,8 +111,13 @@ def test_broken_rows_abort_everything_with_their_lines(db_session, actor, tmp_pa
 
     message = error.value.message
     assert "5 of 7 rows cannot be imported, so nothing was" in message
-    for line in ("line 3: has no name", "line 4: 'not-an-address'", "line 5: phone",
-                 "line 6: has 5 fields", "line 7: type 'robot'"):
+    for line in (
+        "line 3: has no name",
+        "line 4: 'not-an-address'",
+        "line 5: phone",
+        "line 6: has 5 fields",
+        "line 7: type 'robot'",
+    ):
         assert line in message
     assert count(db_session) == 0
 

@@ -14,11 +14,22 @@ def add(db_session, actor, code="JR", name="Jane Roe", **values):
 
 
 def test_salesperson_is_added_with_every_field(db_session, actor):
-    person = add(db_session, actor, "jr", email="Jane@Example.com", slack="u024be7lh",
-                 role="admin", time_zone="Europe/Berlin", phone="+49 30 1")
+    person = add(
+        db_session,
+        actor,
+        "jr",
+        email="Jane@Example.com",
+        slack="u024be7lh",
+        role="admin",
+        time_zone="Europe/Berlin",
+        phone="+49 30 1",
+    )
 
     assert (person.code, person.search_email, person.slack_user_id, person.role) == (
-        "JR", "jane@example.com", "U024BE7LH", "admin"
+        "JR",
+        "jane@example.com",
+        "U024BE7LH",
+        "admin",
     )
     assert service.is_admin(person) and person.created_by == "test"
 
@@ -67,23 +78,27 @@ def test_the_last_admin_cannot_be_blocked_or_demoted(db_session, actor):
 
 def test_blocked_salesperson_gets_no_new_contacts(db_session, actor):
     add(db_session, actor, "KW")
-    service.update_salesperson(db_session=db_session, actor=actor, code="KW",
-                               values={"blocked": "yes"})
+    service.update_salesperson(
+        db_session=db_session, actor=actor, code="KW", values={"blocked": "yes"}
+    )
 
     with pytest.raises(InvalidInput, match="blocked"):
-        contact_service.create(db_session=db_session, actor=actor, name="Acme",
-                               values={"salesperson": "KW"})
+        contact_service.create(
+            db_session=db_session, actor=actor, name="Acme", values={"salesperson": "KW"}
+        )
 
 
 def test_teams_have_members(db_session, actor):
     add(db_session, actor)
     service.create_team(db_session=db_session, code="emea", name="Europe")
 
-    team = service.set_team_member(db_session=db_session, team="EMEA", salesperson="jr",
-                                   member=True)
+    team = service.set_team_member(
+        db_session=db_session, team="EMEA", salesperson="jr", member=True
+    )
     assert [m.salesperson_code for m in team.members] == ["JR"]
-    team = service.set_team_member(db_session=db_session, team="EMEA", salesperson="jr",
-                                   member=False)
+    team = service.set_team_member(
+        db_session=db_session, team="EMEA", salesperson="jr", member=False
+    )
     assert team.members == []
     with pytest.raises(NotFound, match="no team"):
         service.set_team_member(db_session=db_session, team="NA", salesperson="JR", member=True)
@@ -93,8 +108,9 @@ def test_teams_have_members(db_session, actor):
 
 def test_code_lists_refuse_deleting_codes_in_use(db_session, actor):
     service.create_code(db_session=db_session, kind="industry", code="soft", description="Software")
-    contact_service.create(db_session=db_session, actor=actor, name="Acme",
-                           values={"industry": "SOFT"})
+    contact_service.create(
+        db_session=db_session, actor=actor, name="Acme", values={"industry": "SOFT"}
+    )
 
     assert [c.code for c in service.list_codes(db_session=db_session, kind="industry")] == ["SOFT"]
     with pytest.raises(Conflict, match="still used"):
