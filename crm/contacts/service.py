@@ -538,7 +538,8 @@ def _change_company(
         )
     previous = contact.company
     old = _snapshot(previous) if previous is not None else {}
-    # TODO: refuse while the person sits in unlogged segments, once segments exist here.
+    # TODO: refuse while the person is on an unlogged segment, as Business Central does; the
+    # segment tables belong to another area, so such a line keeps the old company until then.
     _join_company(contact, company, setup, old=old)
 
 

@@ -500,8 +500,14 @@ def _insert(
     return ids
 
 
+RECORD_KEYS = (
+    *(c.key for c in Contact.__table__.columns if c.key != "id"),
+)
+
+
 def _columns(record: dict[str, object]) -> dict[str, object]:
-    return {key: value for key, value in record.items() if not key.startswith("_")}
+    # One key set for every row, so that the rows go to the database in a few batches.
+    return {key: record.get(key) for key in RECORD_KEYS}
 
 
 def _number(db_session: Session, records: list[dict[str, object]]) -> None:

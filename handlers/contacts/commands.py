@@ -66,10 +66,14 @@ def duplicates_view(contact: Contact, found: list[Duplicate]) -> View:
 def show_contact(context: Context, args: Args) -> View:
     contact = contact_service.resolve(db_session=context.session, name=args.rest(0))
     details = contact_service.details(db_session=context.session, contact=contact)
-    return contact_card(contact, details)
+    return contact_card(contact, details, context)
 
 
-def contact_card(contact: Contact, details: contact_service.Details | None = None) -> Card:
+def contact_card(
+    contact: Contact,
+    details: contact_service.Details | None = None,
+    context: Context | None = None,
+) -> Card:
     """Return the card of one contact."""
     fields = [("Type", contact.type)]
     if contact.company_name and not contact.is_company:
@@ -119,9 +123,10 @@ def contact_card(contact: Contact, details: contact_service.Details | None = Non
                     keys=[p.no for p in details.persons],
                 )
             )
+    created = context.local(contact.created_at) if context else contact.created_at
     return Card(
         title=f"{contact.no} · {contact.name}",
-        subtitle=f"created {contact.created_at:%Y-%m-%d} by {contact.created_by or 'system'}",
+        subtitle=f"created {created:%Y-%m-%d} by {contact.created_by or 'system'}",
         fields=fields,
         sections=sections,
         actions=[
