@@ -4,6 +4,7 @@ import logging
 import math
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,9 +128,14 @@ class Duplicate:
 
 def search_strings(contact: Contact) -> list[tuple[str, str, str]]:
     """Return Business Central's search strings of a company: first and last 5 of 8 fields."""
+    return search_strings_of({name: getattr(contact, name) for name in SEARCH_FIELDS})
+
+
+def search_strings_of(values: Mapping[str, object]) -> list[tuple[str, str, str]]:
+    """Return the search strings of a company given as a mapping of its fields."""
     strings = []
     for name in SEARCH_FIELDS:
-        value = STRIPPED.sub("", getattr(contact, name) or "").upper()
+        value = STRIPPED.sub("", str(values.get(name) or "")).upper()
         if value:
             strings += [(name, "first", value[:PART_LENGTH]), (name, "last", value[-PART_LENGTH:])]
     return strings

@@ -21,7 +21,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     or_,
     select,
 )
@@ -118,14 +117,36 @@ def index(db_session: Session, contact: Contact) -> None:
     store_words(db_session, {contact.id: words_for(contact)})
 
 
-def store_words(db_session: Session, words: dict[int, set[str]]) -> None:
-    """Insert the search words of many contacts, and the trigrams of words new to the index."""
-    rows = [{"contact_id": cid, "word": w} for cid, ws in words.items() for w in ws]
+def bulk_insert(
+    connection: Connection, table: str, columns: Sequence[str], rows: list[Any]
+) -> None:
+    """Insert plain text and number rows with the driver's executemany.
+
+    For the index tables of a bulk import: SQLAlchemy's per-row parameter handling would cost
+    more than the inserts themselves, and these columns need no type conversion.
+    """
     if not rows:
         return
-    db_session.execute(insert(ContactSearchWord), rows)
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    connection.exec_driver_sql(sql, rows)
+
+
+def store_words(db_session: Session, words: dict[int, set[str]]) -> None:
+    """Insert the search words of many contacts, and the trigrams of words new to the index."""
+    rows = [(cid, w) for cid, ws in words.items() for w in ws]
+    if not rows:
+        return
+    bulk_insert(db_session.connection(), "contact_search_word", ("contact_id", "word"), rows)
     vocabulary = {w for ws in words.values() for w in ws if _fuzzy_candidate(w)}
     store_grams(db_session, vocabulary)
+
+
+_KNOWN = (
+    select(SearchGram.word)
+    .where(SearchGram.word.in_(bindparam("words", expanding=True)))
+    .distinct()
+)
 
 
 def store_grams(db_session: Session, vocabulary: set[str]) -> None:
@@ -136,12 +157,9 @@ def store_grams(db_session: Session, vocabulary: set[str]) -> None:
     pending = sorted(vocabulary)
     for start in range(0, len(pending), 500):
         chunk = pending[start : start + 500]
-        known.update(
-            db_session.scalars(select(SearchGram.word).where(SearchGram.word.in_(chunk)).distinct())
-        )
-    rows = [{"gram": g, "word": w} for w in vocabulary - known for g in grams(w)]
-    if rows:
-        db_session.execute(insert(SearchGram), rows)
+        known.update(db_session.connection().scalars(_KNOWN, {"words": chunk}))
+    rows = [(g, w) for w in vocabulary - known for g in grams(w)]
+    bulk_insert(db_session.connection(), "search_gram", ("gram", "word"), rows)
 
 
 def find(

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor
 from crm.contacts import duplicates as dupes
 from crm.contacts import search
-from crm.contacts.models import Contact, ContactAltEmail, ContactType, DuplicateSearchString
+from crm.contacts.models import Contact, ContactAltEmail, ContactType
 from crm.contacts.schemas import ADDRESS_FIELDS, COMMUNICATION_ON_CREATE, CSV_COLUMNS, INHERITED
 from crm.db import utcnow
 from crm.errors import InvalidInput
@@ -466,6 +466,11 @@ def _companies(db_session: Session, names: set[str]) -> dict[str, dict[str, obje
     return found
 
 
+_IDS_BY_NO = select(Contact.no, Contact.id).where(
+    Contact.no.in_(bindparam("numbers", expanding=True))
+)
+
+
 def _insert(
     db_session: Session, records: list[dict[str, object]], setup: MarketingSetup, progress: Progress
 ) -> list[int]:
@@ -474,8 +479,12 @@ def _insert(
     ids: list[int] = []
     for start in range(0, len(records), CHUNK):
         chunk = records[start : start + CHUNK]
-        stmt = insert(Contact).returning(Contact.id, sort_by_parameter_order=True)
-        chunk_ids = list(db_session.scalars(stmt, [_columns(r) for r in chunk]))
+        # A plain executemany, then the ids by number: RETURNING in order would go row by row.
+        connection = db_session.connection()
+        connection.execute(insert(Contact), [_columns(r) for r in chunk])
+        numbers = [str(r["no"]) for r in chunk]
+        by_no = {no: cid for no, cid in connection.execute(_IDS_BY_NO, {"numbers": numbers})}
+        chunk_ids = [by_no[number] for number in numbers]
         words = {}
         strings = []
         for cid, record in zip(chunk_ids, chunk, strict=True):
@@ -487,22 +496,17 @@ def _insert(
                 phones=[record.get("phone"), record.get("mobile_phone")],  # type: ignore[list-item]
             )
             if record["type"] == "company" and setup.maintain_search_strings:
-                contact = Contact(**_columns(record))
-                strings += [
-                    {"contact_id": cid, "field": f, "part": p, "value": v}
-                    for f, p, v in dupes.search_strings(contact)
-                ]
+                strings += [(cid, f, p, v) for f, p, v in dupes.search_strings_of(record)]
         search.store_words(db_session, words)
-        if strings:
-            db_session.execute(insert(DuplicateSearchString), strings)
+        search.bulk_insert(
+            connection, "duplicate_search_string", ("contact_id", "field", "part", "value"), strings
+        )
         ids += chunk_ids
         progress.advance(len(chunk))
     return ids
 
 
-RECORD_KEYS = (
-    *(c.key for c in Contact.__table__.columns if c.key != "id"),
-)
+RECORD_KEYS = (*(c.key for c in Contact.__table__.columns if c.key != "id"),)
 
 
 def _columns(record: dict[str, object]) -> dict[str, object]:
@@ -525,7 +529,8 @@ def _number(db_session: Session, records: list[dict[str, object]]) -> None:
     while wanted:
         # Numbers typed in earlier may sit inside the block: skip them, as one create does.
         block = next_numbers(db_session, "CONTACT", len(wanted))
-        free = [n for n in block if n not in _taken(db_session, set(block)) | typed]
+        taken = _taken(db_session, set(block)) | typed
+        free = [number for number in block if number not in taken]
         for record, number in zip(wanted, free, strict=False):
             record["no"] = number
         wanted = wanted[len(free) :]

@@ -230,9 +230,14 @@ def load(
     _setup(db_session, actor, demo)
     companies = _company_names(rng)
     progress.start(len(companies), "Loading the demo")
+    # Generated names are distinct by construction: searching each for duplicates would only
+    # slow the load down. The setting is restored before the one look-alike goes in.
+    setup = setup_service.get_marketing_setup(db_session=db_session)
+    autosearch, setup.autosearch_duplicates = setup.autosearch_duplicates, False
     for name in companies:
         _company(db_session, actor, rng, demo, name)
         progress.advance()
+    setup.autosearch_duplicates = autosearch
     _look_alike(db_session, actor, demo)
     progress.finish()
     # Interactions, opportunities and tasks of the demo live with their own area.

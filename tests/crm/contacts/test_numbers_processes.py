@@ -3,12 +3,13 @@
 import multiprocessing
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from crm import db
 from crm.audit import Actor, Channel
 from crm.contacts import service
 from crm.contacts.models import Contact
+from crm.numbering import NumberSeries
 
 PER_PROCESS = 500
 
@@ -26,6 +27,11 @@ def _create(url: str, tag: str) -> None:
 def test_two_processes_get_a_thousand_distinct_numbers(database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("the two-process test runs on PostgreSQL")
+    engine = db.make_engine(database_url)
+    with engine.begin() as connection:
+        before = connection.execute(
+            select(NumberSeries.last_no).where(NumberSeries.code == "CONTACT")
+        ).scalar_one()
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_create, args=(database_url, tag)) for tag in ("P1", "P2")]
     for worker in workers:
@@ -34,7 +40,6 @@ def test_two_processes_get_a_thousand_distinct_numbers(database_url):
         worker.join(timeout=300)
     assert [w.exitcode for w in workers] == [0, 0]
 
-    engine = db.make_engine(database_url)
     try:
         with engine.begin() as connection:
             rows = connection.execute(
