@@ -9,7 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Column, Table, delete, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Column,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from crm.audit import Actor, stamp
@@ -110,6 +122,7 @@ FREE_MAIL = frozenset(
     ]
 )
 THRESHOLD = 50
+RARE_WORD = 2000
 MAX_SHOWN = 10
 
 
@@ -175,13 +188,14 @@ def check(db_session: Session, contact: Contact, setup: MarketingSetup) -> list[
 
     same_type = Contact.type == contact.type
     if contact.search_email:
+        # Two lookups rather than one OR: each then uses its own index.
+        stmt = select(Contact.id).where(same_type, Contact.search_email == contact.search_email)
         alt = select(ContactAltEmail.contact_id).where(
             ContactAltEmail.search_email == contact.search_email
         )
-        stmt = select(Contact.id).where(
-            same_type, or_(Contact.search_email == contact.search_email, Contact.id.in_(alt))
-        )
-        for other in db_session.connection().scalars(stmt.limit(MAX_SHOWN)):
+        others = set(db_session.connection().scalars(stmt.limit(MAX_SHOWN)))
+        others.update(db_session.connection().scalars(alt.limit(MAX_SHOWN)))
+        for other in others:
             note(other, 60, f"same e-mail {contact.email}")
         domain = contact.search_email.rpartition("@")[2]
         # Colleagues share a domain; only for companies does it hint at a duplicate.
@@ -232,47 +246,70 @@ def _company_phone(contact: Contact) -> bool:
     return company is not None and company.search_phone == contact.search_phone
 
 
+_T = DuplicateSearchString
+_COUNT = func.count().label("hits")
+# Built once with a slot per search string: an OR of equalities lets both databases combine
+# index lookups, where a row-value IN list made PostgreSQL scan the table.
+_STRING_HITS = (
+    select(_T.contact_id, _COUNT)
+    .where(
+        or_(
+            *(
+                and_(
+                    _T.field == bindparam(f"f{i}"),
+                    _T.part == bindparam(f"p{i}"),
+                    _T.value == bindparam(f"v{i}"),
+                )
+                for i in range(len(SEARCH_FIELDS) * 2)
+            )
+        ),
+        _T.contact_id != bindparam("me"),
+    )
+    .group_by(_T.contact_id)
+    .having(bindparam("needed") <= _COUNT)
+    .order_by(_COUNT.desc())
+    .limit(MAX_SHOWN)
+)
+
+
 def _search_string_hits(db_session: Session, contact: Contact, setup: MarketingSetup, note) -> None:  # type: ignore[no-untyped-def]
     strings = search_strings(contact)
     if not strings:
         return
-    table = DuplicateSearchString
-    matches = tuple_(table.field, table.part, table.value).in_(strings)
-    needed = hits_needed(setup)
-    count = func.count().label("hits")
-    stmt = (
-        select(table.contact_id, count)
-        .where(matches, table.contact_id != contact.id)
-        .group_by(table.contact_id)
-        .having(count >= needed)
-        .order_by(count.desc())
-        .limit(MAX_SHOWN)
-    )
-    for other, hits in db_session.connection().execute(stmt):
+    params: dict[str, object] = {"me": contact.id, "needed": hits_needed(setup)}
+    for index in range(len(SEARCH_FIELDS) * 2):
+        # Unused slots get a value no search string has (they are at most 10 characters).
+        f, p, v = strings[index] if index < len(strings) else ("", "", "-" * 11)
+        params.update({f"f{index}": f, f"p{index}": p, f"v{index}": v})
+    rows = db_session.connection().execute(_STRING_HITS, params)
+    for other, hits in rows:
         note(other, 50, f"{hits} of {len(SEARCH_FIELDS) * 2} search strings alike")
 
 
 def _similar_names(db_session: Session, contact: Contact, note) -> None:  # type: ignore[no-untyped-def]
+    connection = db_session.connection()
+    same = select(Contact.id, Contact.name).where(
+        Contact.search_name == contact.search_name, Contact.type == contact.type
+    )
+    candidates = {cid: name for cid, name in connection.execute(same.limit(50))}
+    # Near misses share the name's most distinctive word: the one fewest contacts have.
     mine = core_name(contact.name)
     words = sorted(set(mine.split()))
-    if not words:
-        return
-    count = func.count().label("hits")
-    stmt = (
-        select(ContactSearchWord.contact_id, count)
-        .join(Contact, Contact.id == ContactSearchWord.contact_id)
-        .where(ContactSearchWord.word.in_(words), Contact.type == contact.type)
-        .group_by(ContactSearchWord.contact_id)
-        .having(count >= max(1, math.ceil(len(words) / 2)))
-        .order_by(count.desc())
-        .limit(50)
-    )
-    ids = [row[0] for row in db_session.connection().execute(stmt) if row[0] != contact.id]
-    if not ids:
-        return
-    for other_id, name in db_session.execute(
-        select(Contact.id, Contact.name).where(Contact.id.in_(ids))
-    ):
+    if words:
+        counts = select(ContactSearchWord.word, func.count()).where(
+            ContactSearchWord.word.in_(words)
+        )
+        grouped = connection.execute(counts.group_by(ContactSearchWord.word))
+        frequency = {word: count for word, count in grouped}
+        rarest = min(words, key=lambda w: frequency.get(w, 0))
+        if 1 < frequency.get(rarest, 0) <= RARE_WORD:
+            near = (
+                select(Contact.id, Contact.name)
+                .join(ContactSearchWord, ContactSearchWord.contact_id == Contact.id)
+                .where(ContactSearchWord.word == rarest, Contact.type == contact.type)
+            )
+            candidates.update({cid: name for cid, name in connection.execute(near.limit(200))})
+    for other_id, name in candidates.items():
         ratio = fuzz.token_sort_ratio(mine, core_name(name))
         # Two persons may share a name; two companies hardly ever do.
         weight = 50 if contact.is_company else 40

@@ -127,6 +127,13 @@ def bulk_insert(
     """
     if not rows:
         return
+    if connection.dialect.name == "postgresql":
+        # COPY is PostgreSQL's bulk path, many times faster than INSERTs in a pipeline.
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     connection.exec_driver_sql(sql, rows)
