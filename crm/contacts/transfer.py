@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor
@@ -466,11 +466,6 @@ def _companies(db_session: Session, names: set[str]) -> dict[str, dict[str, obje
     return found
 
 
-_IDS_BY_NO = select(Contact.no, Contact.id).where(
-    Contact.no.in_(bindparam("numbers", expanding=True))
-)
-
-
 def _insert(
     db_session: Session, records: list[dict[str, object]], setup: MarketingSetup, progress: Progress
 ) -> list[int]:
@@ -479,12 +474,11 @@ def _insert(
     ids: list[int] = []
     for start in range(0, len(records), CHUNK):
         chunk = records[start : start + CHUNK]
-        # A plain executemany, then the ids by number: RETURNING in order would go row by row.
+        # The ids come back with their numbers: asking for them in order would go row by row.
         connection = db_session.connection()
-        connection.execute(insert(Contact), [_columns(r) for r in chunk])
-        numbers = [str(r["no"]) for r in chunk]
-        by_no = {no: cid for no, cid in connection.execute(_IDS_BY_NO, {"numbers": numbers})}
-        chunk_ids = [by_no[number] for number in numbers]
+        stmt = insert(Contact).returning(Contact.no, Contact.id)
+        by_no = {no: cid for no, cid in connection.execute(stmt, [_columns(r) for r in chunk])}
+        chunk_ids = [by_no[str(r["no"])] for r in chunk]
         words = {}
         strings = []
         for cid, record in zip(chunk_ids, chunk, strict=True):
@@ -529,7 +523,9 @@ def _number(db_session: Session, records: list[dict[str, object]]) -> None:
     while wanted:
         # Numbers typed in earlier may sit inside the block: skip them, as one create does.
         block = next_numbers(db_session, "CONTACT", len(wanted))
-        taken = _taken(db_session, set(block)) | typed
+        # One range read: the block's numbers share prefix and width, so they sort as text.
+        in_block = select(Contact.no).where(Contact.no >= block[0], Contact.no <= block[-1])
+        taken = set(db_session.connection().scalars(in_block)) | typed
         free = [number for number in block if number not in taken]
         for record, number in zip(wanted, free, strict=False):
             record["no"] = number
