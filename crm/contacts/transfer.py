@@ -352,8 +352,16 @@ def _write(
     companies = [r for r in new if r.type == "company"] + extra
     persons = [r for r in new if r.type == "person"]
     base = _base(actor, setup)
-    ids = _insert(db_session, [_record(r, base, None) for r in companies], setup, progress)
-    company_rows = _companies(db_session, {r.company.upper() for r in persons if r.company})
+    # Companies already in Rapport win over namesakes in the file; they are read before the
+    # insert, while the table's statistics still describe it.
+    wanted = {r.company.upper() for r in persons if r.company}
+    company_rows = _companies(db_session, wanted)
+    company_records = [_record(r, base, None) for r in companies]
+    ids = _insert(db_session, company_records, setup, progress)
+    for record, cid in zip(company_records, ids, strict=True):
+        key = str(record["name"]).upper()
+        if key in wanted and key not in company_rows:
+            company_rows[key] = {**{c: record.get(c) for c in COMPANY_COLUMNS}, "id": cid}
     records = [
         _record(r, base, company_rows.get(r.company.upper()) if r.company else None, setup)
         for r in persons
