@@ -42,6 +42,20 @@ class GrammarCompleter(Completer):
                 yield Completion(candidate, start_position=-len(current))
 
 
+def first_steps(app: Rapport) -> str | None:
+    """Return a hint for a newcomer facing an empty database, or None."""
+    from crm.demo import count_contacts
+
+    with app.sessions.begin() as session:
+        if count_contacts(db_session=session):
+            return None
+    return (
+        "The database has no contacts yet. Type `setup demo` to load a demo company, "
+        '`contact add "Acme Corp" email=info@acme.com` to start your own, '
+        "or `contact import <file.csv>`."
+    )
+
+
 def run_console(app: Rapport, *, user: str | None, as_json: bool) -> int:
     """Read commands until quit; the last command's status is the exit status."""
     interactive = sys.stdin.isatty()
@@ -52,6 +66,8 @@ def run_console(app: Rapport, *, user: str | None, as_json: bool) -> int:
             history=FileHistory(str(history)), completer=GrammarCompleter(app.registry)
         )
         print(BANNER)
+        if tip := first_steps(app):
+            print(tip)
     while True:
         try:
             line = prompt.prompt("crm> ") if interactive else input()

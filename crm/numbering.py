@@ -53,3 +53,20 @@ def check_manual(session: Session, series: str, number: str) -> str:
     if not number or len(number) > 20:
         raise InvalidInput("A number has 1 to 20 characters.", field="no")
     return number
+
+
+def next_numbers(session: Session, series: str, count: int) -> list[str]:
+    """Draw a block of consecutive numbers of a series in one statement, for bulk imports."""
+    if count <= 0:
+        return []
+    stmt = (
+        update(NumberSeries)
+        .where(NumberSeries.code == series)
+        .values(last_no=NumberSeries.last_no + count)
+        .returning(NumberSeries.prefix, NumberSeries.width, NumberSeries.last_no)
+    )
+    row = session.execute(stmt).one_or_none()
+    if row is None:
+        raise NotFound(f"Number series {series} does not exist.", hint="Run `rapport db upgrade`.")
+    prefix, width, last_no = row
+    return [f"{prefix}{number:0{width}d}" for number in range(last_no - count + 1, last_no + 1)]

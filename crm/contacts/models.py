@@ -58,7 +58,7 @@ class Contact(Audited, Base):
     salesperson: Mapped[str | None] = mapped_column(ForeignKey("salesperson.code"), index=True)
     language: Mapped[str | None] = mapped_column(String(10))
     correspondence_type: Mapped[str] = mapped_column(String(10), default="email")
-    vat_registration_no: Mapped[str | None] = mapped_column(String(30))
+    vat_registration_no: Mapped[str | None] = mapped_column(String(30), index=True)
     currency: Mapped[str | None] = mapped_column(String(10))
     external_id: Mapped[str | None] = mapped_column(String(100))
 
@@ -157,3 +157,29 @@ class ContactDuplicate(Base):
     score: Mapped[int] = mapped_column(Integer, default=0)
     evidence: Mapped[str] = mapped_column(Text, default="")
     separate: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# Prefix searches compare words byte by byte: on PostgreSQL the "C" collation keeps the index
+# usable for them whatever the database's own collation is.
+SearchWordType = String(60).with_variant(String(60, collation="C"), "postgresql")
+
+
+class ContactSearchWord(Base):
+    """One normalized word of a contact's name, company, e-mail or phone, for `contact find`."""
+
+    __tablename__ = "contact_search_word"
+    __table_args__ = (Index("ix_contact_search_word_word", "word"),)
+
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True
+    )
+    word: Mapped[str] = mapped_column(SearchWordType, primary_key=True)
+
+
+class SearchGram(Base):
+    """A trigram of a word some contact has: finds words by resemblance, typos included."""
+
+    __tablename__ = "search_gram"
+
+    gram: Mapped[str] = mapped_column(String(3), primary_key=True)
+    word: Mapped[str] = mapped_column(SearchWordType, primary_key=True)

@@ -67,7 +67,8 @@ class InteractionLogEntry(Audited, Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    # Null only once the contact was deleted: Business Central keeps the history, unlinked.
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), nullable=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(String(250), default="")

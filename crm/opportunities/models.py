@@ -92,7 +92,8 @@ class Opportunity(Audited, Base):
     no: Mapped[str] = mapped_column(String(20), unique=True)
     description: Mapped[str] = mapped_column(String(200))
     salesperson: Mapped[str] = mapped_column(ForeignKey("salesperson.code"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    # Null only once the contact was deleted: Business Central keeps closed ones, unlinked.
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), nullable=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     campaign_no: Mapped[str | None] = mapped_column(String(20))
     segment_no: Mapped[str | None] = mapped_column(String(20))
@@ -129,7 +130,8 @@ class OpportunityEntry(Base):
     sales_cycle: Mapped[str] = mapped_column(ForeignKey("sales_cycle.code"))
     stage: Mapped[int] = mapped_column(Integer)
     previous_stage: Mapped[int | None] = mapped_column(Integer)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"))
+    # Null only once the contact was deleted: Business Central keeps closed ones, unlinked.
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contact.id"), nullable=True)
     company_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     salesperson: Mapped[str] = mapped_column(ForeignKey("salesperson.code"))
     campaign_no: Mapped[str | None] = mapped_column(String(20))

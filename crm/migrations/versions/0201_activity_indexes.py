@@ -1,13 +1,13 @@
 """Indexes for interaction, opportunity and task lists, timelines and statistics.
 
 Revision ID: 0201
-Revises: 0001
+Revises: 0101
 """
 
 from alembic import op
 
 revision = "0201"
-down_revision = "0001"
+down_revision = "0101"
 branch_labels = None
 depends_on = None
 

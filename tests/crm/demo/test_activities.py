@@ -4,7 +4,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from crm.demo import load_demo
+import crm.demo
 from crm.interactions.models import InteractionLogEntry
 from crm.opportunities import service as opps
 from crm.tasks.models import Task
@@ -13,7 +13,7 @@ TODAY = dt.date(2026, 12, 3)
 
 
 def test_demo_fills_every_stage_with_history_and_open_tasks(db_session, actor):
-    load_demo(db_session=db_session, actor=actor, today=TODAY)
+    crm.demo.load(db_session=db_session, actor=actor, today=TODAY)
 
     for cycle in ("NEW", "EXISTING"):
         figures = opps.statistics(db_session=db_session, cycle=cycle)

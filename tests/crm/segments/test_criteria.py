@@ -41,7 +41,7 @@ def add(db_session, actor, segment, **options):
         ({"type": "person"}, ["Ann", "Bob", "Cat", "Dan", "Eve", "Fay"]),
         ({"type": "company", "salesperson": "KIM"}, ["Beta"]),
         ({"territory": "NORTH"}, ["Acme", "Ann", "Bob", "Eve"]),
-        ({"post_code": "101*"}, ["Acme"]),
+        ({"post_code": "101*"}, ["Acme", "Ann", "Bob", "Eve"]),  # persons inherit the address
         ({"relation": "CUST", "type": "person"}, ["Ann", "Bob", "Eve"]),
         ({"relation": "CUST,PROS", "type": "company"}, ["Acme", "Beta"]),
         ({"industry": "RETAIL"}, ["Beta", "Cat", "Dan", "Eve"]),
