@@ -15,13 +15,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     operator = argv and (argv[0] in OPERATOR_COMMANDS or mailcli.is_mail_operation(argv))
     if argv and not operator and not argv[0].startswith("-"):
-        # `rapport contact find acme` is `rapport run "contact find acme"`.
-        argv = ["run", shlex.join(argv)]
+        # `rapport contact find acme --as AB` is `rapport run "contact find acme" --as AB`.
+        words, flags = _split_flags(argv)
+        argv = ["run", shlex.join(words), *flags]
     args = _parser().parse_args(argv)
     if not hasattr(args, "handler"):
         _parser().print_help()
         return 0
     return int(args.handler(args))
+
+
+def _split_flags(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Separate the run flags (--json, --as CODE) from the words of a grammar command."""
+    words: list[str] = []
+    flags: list[str] = []
+    rest = iter(argv)
+    for word in rest:
+        if word == "--json" or word.startswith("--as="):
+            flags.append(word)
+        elif word == "--as":
+            flags += [word, next(rest, "")]
+        else:
+            words.append(word)
+    return words, flags
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -237,14 +237,16 @@ def _opportunities(
     contacts: list[Contact],
     salespeople: list[str],
 ) -> int:
-    # Every stage of both cycles gets deals; a few more are won or lost.
+    # Every stage of both cycles gets a few deals, thinning towards the end as real pipelines
+    # do; a year's worth more are won or lost.
     plans: list[tuple[str, int | str]] = [
         (cycle, stage)
         for cycle, (_, _, stages) in CYCLES.items()
         for stage in range(1, len(stages) + 1)
+        for _ in range(len(stages) + 2 - stage)
     ]
-    plans += [(rng.choice(list(CYCLES)), "won") for _ in range(4)]
-    plans += [(rng.choice(list(CYCLES)), "lost") for _ in range(3)]
+    plans += [(rng.choice(list(CYCLES)), "won") for _ in range(12)]
+    plans += [(rng.choice(list(CYCLES)), "lost") for _ in range(9)]
     won = [code for code, (kind, _) in CLOSE_CODES.items() if kind is CloseType.WON]
     lost = [code for code, (kind, _) in CLOSE_CODES.items() if kind is CloseType.LOST]
     for cycle, target in plans:

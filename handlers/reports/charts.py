@@ -100,6 +100,8 @@ def _bars(ax: Any, spec: ChartSpec) -> None:
 
 
 def _pipeline(ax: Any, spec: ChartSpec) -> None:
+    from matplotlib.ticker import MaxNLocator
+
     _bars(ax, spec)
     if spec.counts is None:
         return
@@ -129,9 +131,20 @@ def _pipeline(ax: Any, spec: ChartSpec) -> None:
     count_axis.set_ylim(0, max(spec.counts + [1]) * 1.25)
     count_axis.spines["top"].set_visible(False)
     count_axis.tick_params(colors="#e76f51", labelsize=9)
+    # Opportunities are counted in whole numbers; a tick at 0.4 of one would be nonsense.
+    count_axis.yaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = ax.get_legend_handles_labels()
     more, more_labels = count_axis.get_legend_handles_labels()
-    ax.legend(handles + more, labels + more_labels, frameon=False, fontsize=9, loc="upper right")
+    # Above the plot, so that it never covers a bar or the count line.
+    ax.legend(
+        handles + more,
+        labels + more_labels,
+        frameon=False,
+        fontsize=9,
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncol=3,
+    )
 
 
 def _funnel(ax: Any, spec: ChartSpec) -> None:
