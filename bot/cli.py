@@ -1,11 +1,13 @@
 """The `rapport` command: start, console, run, and the operator's verbs (config, db, ...)."""
 
 import argparse
+import os
 import shlex
 import sys
 from collections.abc import Sequence
 
 from bot import jobs_cli, mailcli
+from handlers.grammar import OPTION_KEY_CHARS
 
 OPERATOR_COMMANDS = {"start", "console", "run", "config", "db", "jobs"}
 
@@ -17,12 +19,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and not operator and not argv[0].startswith("-"):
         # `rapport contact find acme --as AB` is `rapport run "contact find acme" --as AB`.
         words, flags = _split_flags(argv)
-        argv = ["run", shlex.join(words), *flags]
+        argv = ["run", " ".join(_quote(word) for word in words), *flags]
     args = _parser().parse_args(argv)
     if not hasattr(args, "handler"):
         _parser().print_help()
         return 0
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except BrokenPipeError:
+        # The reader (`| head`) left early: not an error of ours, and no traceback for it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _split_flags(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -38,6 +45,14 @@ def _split_flags(argv: list[str]) -> tuple[list[str], list[str]]:
         else:
             words.append(word)
     return words, flags
+
+
+def _quote(word: str) -> str:
+    """Quote a shell word for the grammar, keeping key=value an option when the value has spaces."""
+    key, sep, value = word.partition("=")
+    if sep and key and set(key.lower()) <= OPTION_KEY_CHARS:
+        return f"{key}={shlex.quote(value)}"
+    return shlex.quote(word)
 
 
 def _parser() -> argparse.ArgumentParser:

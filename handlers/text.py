@@ -44,7 +44,8 @@ def _card(view: Card) -> str:
 
 @render.register
 def _table(view: Table) -> str:
-    cells = [[_clip(cell) for cell in row] for row in view.rows]
+    # The last column may run on: nothing stands to its right to be pushed out of view.
+    cells = [[_clip(cell) for cell in row[:-1]] + [row[-1].replace("\n", " ")] for row in view.rows]
     widths = [len(column) for column in view.columns]
     for row in cells:
         widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=False)]

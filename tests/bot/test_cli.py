@@ -15,3 +15,13 @@ def test_quoted_words_stay_whole():
 
     assert words == ["contact", "add", "Acme Corp"]
     assert flags == ["--as=AL"]
+
+
+def test_an_option_with_spaces_stays_an_option():
+    from bot.cli import _quote
+    from handlers.grammar import parse
+
+    text = " ".join(_quote(w) for w in ["contact", "add", "Jane Roe", "phone=+44 161 555"])
+
+    assert parse(text).args.options == {"phone": "+44 161 555"}
+    assert parse(text).args.words == ["Jane Roe"]
