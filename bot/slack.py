@@ -15,6 +15,7 @@ from slack_sdk.http_retry import default_retry_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.app import Rapport
+from bot.web import WSGIApp, route, unsubscribe_endpoint
 from handlers.slack import SlackRuntime, register
 
 if TYPE_CHECKING:
@@ -85,9 +86,14 @@ class _QuietRequestHandler(WSGIRequestHandler):
         log.debug("HTTP %s", format % args)
 
 
-def http_server(app: App, *, host: str = "0.0.0.0", port: int = 3000) -> WSGIServer:
-    """Return a threaded HTTP server answering Slack's requests at /slack/events."""
-    handler = SlackRequestHandler(app, path=EVENTS_PATH)
+def http_server(
+    app: App, *, host: str = "0.0.0.0", port: int = 3000, unsubscribe: WSGIApp | None = None
+) -> WSGIServer:
+    """Return a threaded HTTP server answering Slack's requests at /slack/events.
+
+    With an unsubscribe app it also serves the one-click links of campaign mail.
+    """
+    handler = route(SlackRequestHandler(app, path=EVENTS_PATH), unsubscribe)
     return make_server(
         host,
         port,
@@ -118,7 +124,11 @@ def run_slack(rapport: Rapport) -> int:
         log.info("Slack: connecting in Socket Mode")
         socket_mode(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
         return 0
-    server = http_server(app, port=settings.slack_port)
+    unsubscribe = None
+    if settings.unsubscribe_secret is not None:
+        secret = settings.unsubscribe_secret.get_secret_value()
+        unsubscribe = unsubscribe_endpoint(rapport.sessions, secret)
+    server = http_server(app, port=settings.slack_port, unsubscribe=unsubscribe)
     log.info("Slack: listening on port %d at %s", settings.slack_port, EVENTS_PATH)
     try:
         server.serve_forever()
