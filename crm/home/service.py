@@ -16,6 +16,7 @@ from crm.opportunities.models import (
     SalesCycle,
     SalesCycleStage,
 )
+from crm.opportunities.pipeline import StageTotal, stage_totals
 from crm.tasks.models import Task
 
 RECENT = 5
@@ -33,18 +34,6 @@ class OpenOpportunity:
     estimated_value: Decimal
     current_value: Decimal
     close_date: dt.date | None
-
-
-@dataclass(frozen=True)
-class StageTotal:
-    """The open pipeline at one stage of one sales cycle."""
-
-    cycle: str
-    stage: int
-    description: str
-    count: int
-    estimated_value: Decimal
-    current_value: Decimal
 
 
 def get_open_opportunities(*, db_session: Session, salesperson: str) -> list[OpenOpportunity]:
@@ -117,34 +106,8 @@ def get_recent_interactions(
 
 
 def get_pipeline(*, db_session: Session, salesperson: str | None = None) -> list[StageTotal]:
-    """Return the open pipeline summed per cycle and stage, in one grouped query."""
-    stmt = (
-        select(
-            OpportunityEntry.sales_cycle,
-            OpportunityEntry.stage,
-            func.max(SalesCycleStage.description),
-            func.count(),
-            func.coalesce(func.sum(OpportunityEntry.estimated_value), 0),
-            func.coalesce(func.sum(OpportunityEntry.calcd_current_value), 0),
-        )
-        .join(Opportunity, Opportunity.id == OpportunityEntry.opportunity_id)
-        .outerjoin(
-            SalesCycleStage,
-            and_(
-                SalesCycleStage.cycle_code == OpportunityEntry.sales_cycle,
-                SalesCycleStage.stage == OpportunityEntry.stage,
-            ),
-        )
-        .where(OpportunityEntry.active.is_(True), Opportunity.closed.is_(False))
-        .group_by(OpportunityEntry.sales_cycle, OpportunityEntry.stage)
-        .order_by(OpportunityEntry.sales_cycle, OpportunityEntry.stage)
-    )
-    if salesperson:
-        stmt = stmt.where(Opportunity.salesperson == salesperson)
-    return [
-        StageTotal(cycle, stage, description or f"Stage {stage}", count, Decimal(est), Decimal(cur))
-        for cycle, stage, description, count, est, cur in db_session.execute(stmt)
-    ]
+    """Return the open pipeline per cycle and stage, of one salesperson or of everyone."""
+    return stage_totals(db_session=db_session, salesperson=salesperson)
 
 
 def get_templates(*, db_session: Session) -> list[InteractionTemplate]:

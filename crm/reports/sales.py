@@ -17,6 +17,7 @@ from crm.opportunities.models import (
     SalesCycle,
     SalesCycleStage,
 )
+from crm.opportunities.pipeline import stage_totals
 from crm.reports.base import ChartSpec, Filters, Report
 from crm.setup.models import TeamMember
 from crm.tasks.models import Task
@@ -318,31 +319,12 @@ def _stages(db_session: Session, cycle: str) -> list[tuple[int, str]]:
     return [(stage, description) for stage, description in db_session.execute(stmt)]
 
 
-def _per_stage(
-    db_session: Session, cycle: str | None
-) -> list[tuple[str, int, int, Decimal, Decimal]]:
-    """Return (cycle, stage, open opportunities, estimated, current value) per active stage."""
-    stmt = (
-        select(
-            OpportunityEntry.sales_cycle,
-            OpportunityEntry.stage,
-            func.count(),
-            func.coalesce(func.sum(OpportunityEntry.estimated_value), 0),
-            func.coalesce(func.sum(OpportunityEntry.calcd_current_value), 0),
-        )
-        .join(Opportunity, Opportunity.id == OpportunityEntry.opportunity_id)
-        .where(OpportunityEntry.active.is_(True), Opportunity.closed.is_(False))
-        .group_by(OpportunityEntry.sales_cycle, OpportunityEntry.stage)
-        .order_by(OpportunityEntry.sales_cycle, OpportunityEntry.stage)
-    )
-    if cycle:
-        stmt = stmt.where(OpportunityEntry.sales_cycle == cycle)
-    return [(c, s, n, Decimal(e), Decimal(v)) for c, s, n, e, v in db_session.execute(stmt)]
-
-
 def sales_cycle_analysis(*, db_session: Session, filters: Filters) -> Report:
     """Per sales cycle and stage: open opportunities, estimated and current values."""
-    rows: list[list[Any]] = [list(row) for row in _per_stage(db_session, filters.code("cycle"))]
+    totals = stage_totals(db_session=db_session, cycle=filters.code("cycle"))
+    rows: list[list[Any]] = [
+        [t.cycle, t.stage, t.count, t.estimated_value, t.current_value] for t in totals
+    ]
     columns = ["Cycle", "Stage", "Opportunities", "Estimated", "Current value"]
     return Report("Sales cycle analysis", columns, rows)
 
@@ -360,7 +342,10 @@ def pipeline(*, db_session: Session, filters: Filters) -> Report:
             )
         cycle = codes[0]
     stages = _stages(db_session, cycle)
-    found = {stage: (n, est, cur) for _, stage, n, est, cur in _per_stage(db_session, cycle)}
+    found = {
+        t.stage: (t.count, t.estimated_value, t.current_value)
+        for t in stage_totals(db_session=db_session, cycle=cycle)
+    }
     rows: list[list[Any]] = []
     for stage, description in stages:
         count, estimated, current = found.get(stage, (0, Decimal(0), Decimal(0)))
