@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -16,6 +17,8 @@ from crm.errors import CrmError
 from crm.maillog import service as maillog
 from crm.maillog.models import MessageStatus
 from crm.maillog.service import MailFacts, Outcome, Party, UnknownPolicy
+from crm.sends import service as sends
+from crm.sends import tokens
 from mail.classify import Classification, Internal, Kind, classify, parties
 from mail.commands import find_commands, strip_commands
 from mail.mailbox import Mailbox, QueuedMessage
@@ -34,6 +37,7 @@ class MailConfig:
     max_bytes: int = 25 * 1024 * 1024
     log_private: bool = False
     batch: int = 500
+    unsubscribe_secret: str | None = None  # signs campaign unsubscribe tokens; bot passes it
 
 
 @dataclass
@@ -147,6 +151,10 @@ class Pipeline:
             log.warning("Mail %s unreadable: %s", item.ref, error, exc_info=True)
             return self._fail(item, _blank(key), f"unreadable: {type(error).__name__}: {error}")
 
+        if _is_unsubscribe(message.subject, result):
+            return self._unsubscribe(item, facts, message.subject)
+        if result.kind == Kind.BOUNCE:
+            return self._bounce(item, facts, message, result.reason or "delivery report")
         if skip := self._skip_reason(result):
             status = MessageStatus.FAILED if result.refused else MessageStatus.SKIPPED
             return self._file(item, facts, status, skip)
@@ -215,12 +223,53 @@ class Pipeline:
             return "marked private or confidential"
         return None
 
+    def _unsubscribe(self, item: QueuedMessage, facts: MailFacts, subject: str) -> str:
+        # The recipient answers a campaign's List-Unsubscribe: only the signed token counts,
+        # the sender is no salesperson, and the mail is never answered.
+        secret = self.config.unsubscribe_secret
+        if not secret:
+            return self._fail(item, facts, "unsubscribe mail, but no unsubscribe secret is set")
+
+        def suppress(session: Session) -> str:
+            address = sends.unsubscribe(db_session=session, secret=secret, text=subject)
+            if address is None:
+                return "unsubscribe mail with an invalid token: nothing suppressed"
+            log.info("Unsubscribed by mail %s", facts.message_id or facts.key)
+            return f"unsubscribe: {address} suppressed"
+
+        return self._file(item, facts, MessageStatus.SKIPPED, "unsubscribe mail", suppress)
+
+    def _bounce(
+        self, item: QueuedMessage, facts: MailFacts, message: ParsedMessage, reason: str
+    ) -> str:
+        # A bounce quotes the headers of what we sent; a Rapport Message-ID among them names
+        # the campaign mail whose address no longer takes mail.
+        text = item.raw.decode("utf-8", "replace") + "\n" + message.text
+
+        def mark(session: Session) -> str:
+            marked = sends.record_bounces_in(
+                db_session=session, text=text, detail=f"bounce: {reason}"
+            )
+            if marked:
+                log.info("Bounce %s marked %d address(es)", facts.key, len(marked))
+                return f"bounce: {reason}; marked bounced: {', '.join(marked)}"
+            return f"bounce: {reason}"
+
+        return self._file(item, facts, MessageStatus.SKIPPED, f"bounce: {reason}", mark)
+
     def _file(
-        self, item: QueuedMessage, facts: MailFacts, status: MessageStatus, reason: str
+        self,
+        item: QueuedMessage,
+        facts: MailFacts,
+        status: MessageStatus,
+        reason: str,
+        action: Callable[[Session], str] | None = None,
     ) -> str:
         try:
             with self._begin() as session:
                 if maillog.get_message(db_session=session, key=facts.key) is None:
+                    if action is not None:
+                        reason = action(session)
                     maillog.record(db_session=session, facts=facts, status=status, reason=reason)
         except Exception:
             log.exception("Could not record mail %s as %s", facts.key, status.value)
@@ -271,6 +320,16 @@ class Pipeline:
             )
         except Exception:  # a reply that cannot be sent must not undo the logging
             log.warning("Could not tell %s about mail %s", facts.sender, facts.key, exc_info=True)
+
+
+UNSUBSCRIBE = re.compile(rf"^\s*{tokens.SUBJECT_WORD}\b", re.IGNORECASE)
+
+
+def _is_unsubscribe(subject: str, result: Classification) -> bool:
+    # A salesperson forwarding one for the record is a forward, not an unsubscribe.
+    if result.kind in (Kind.FORWARD, Kind.BOUNCE):
+        return False
+    return bool(UNSUBSCRIBE.match(subject or "")) and tokens.parse_token(subject) is not None
 
 
 def _blank(key: str) -> MailFacts:
