@@ -101,3 +101,15 @@ def test_without_a_slack_id_the_forwarder_gets_an_email(
 
     assert maildir.count_in("outbox") == 1
     assert fake_slack.of("chat.postMessage") == []
+
+
+def test_rapport_start_tells_forwarders_in_slack_only_when_slack_is_configured(tmp_path: Path):
+    from bot.app import Rapport
+    from bot.cli import _mail_notifier
+    from bot.settings import Settings
+
+    common = {"database_url": f"sqlite:///{tmp_path / 'r.db'}", "maildir_path": tmp_path / "mb"}
+    with_slack = Settings(**common, slack_bot_token="xoxb-test", slack_signing_secret="s")
+
+    assert isinstance(_mail_notifier(Rapport(with_slack)), SlackNotifier)
+    assert _mail_notifier(Rapport(Settings(**common))) is None  # the e-mail default
