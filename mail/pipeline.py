@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.errors import CrmError
+from crm.interactions.service import LogRules, log_rules
 from crm.maillog import service as maillog
 from crm.maillog.models import MessageStatus
 from crm.maillog.service import MailFacts, Outcome, Party, UnknownPolicy
@@ -74,6 +75,7 @@ class Pipeline:
         self.today = today
         self._directory: maillog.Directory | None = None
         self._template: str | None = None
+        self._rules: LogRules | None = None
         self._session: Session | None = None
 
     def ready(self) -> str | None:
@@ -103,6 +105,7 @@ class Pipeline:
         with self.sessions() as session:
             self._session = session
             held = maillog.setup_rows(db_session=session)
+            self._rules = log_rules(db_session=session)
             session.commit()  # end the read, so each message opens its own transaction
             try:
                 for item in self.mailbox.queue(limit or self.config.batch):
@@ -110,7 +113,7 @@ class Pipeline:
                     if stop is not None and stop.is_set():
                         break
             finally:
-                self._session = None
+                self._session = self._rules = None
                 del held
         if summary.total:
             log.info("Mailbox pass: %s", summary)
@@ -167,6 +170,7 @@ class Pipeline:
                     sender_cap=self.config.sender_cap,
                     known=self._directory,
                     template=self._template,
+                    rules=self._rules,
                 )
                 report = self._report(outcome, facts, result)
         except IntegrityError:

@@ -6,8 +6,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import Table, func, insert, select, union_all
 from sqlalchemy.orm import Session, lazyload
 
 from crm.audit import Actor, Channel
@@ -21,7 +22,12 @@ from crm.interactions.models import (
     InteractionLogEntry,
     InteractionTemplate,
 )
-from crm.interactions.service import InteractionCreate, log_interaction
+from crm.interactions.service import (
+    InteractionCreate,
+    LogRules,
+    log_interaction,
+    log_interaction_fast,
+)
 from crm.maillog import actions
 from crm.maillog.actions import MailCommand
 from crm.maillog.freemail import is_free_mail
@@ -185,12 +191,15 @@ def log_message(
     sender_cap: int = 0,
     known: Directory | None = None,
     template: str | None = None,
+    rules: LogRules | None = None,
 ) -> Outcome:
     """Log one interaction per counterpart of a message; a replayed message logs nothing.
 
-    A caller that logs many messages passes the directory and the template it read once.
+    A caller that logs many messages passes the directory, the template and the interaction
+    rules it read once, and each message then costs a few statements.
     """
-    if existing := get_message(db_session=db_session, key=facts.key):
+    seen = db_session.scalar(select(MailMessage.status).where(MailMessage.key == facts.key))
+    if seen is not None and (existing := get_message(db_session=db_session, key=facts.key)):
         if existing.status != MessageStatus.FAILED.value:
             return Outcome(existing, replayed=True)
         # A failed message put back in the queue (after its cause was fixed) is tried anew.
@@ -220,14 +229,15 @@ def log_message(
         )
 
     matches = contacts_by_email(db_session=db_session, emails=[p.email for p in facts.counterparts])
-    done = set(
-        db_session.scalars(
-            select(MailInteraction.contact_id).where(MailInteraction.dedupe_key == facts.dedupe_key)
+    done: set[int] = set()
+    if matches:  # without a contact there is nothing a copy of this mail could have logged
+        stmt = select(MailInteraction.contact_id).where(
+            MailInteraction.dedupe_key == facts.dedupe_key
         )
-    )
+        done.update(db_session.scalars(stmt))
     for party in facts.counterparts:
         contacts = matches.get(party.email.lower(), [])
-        _log_party(db_session, facts, party, contacts, template, policy, outcome, done)
+        _log_party(db_session, facts, party, contacts, template, policy, outcome, done, rules)
     if facts.commands:
         _apply_commands(db_session, facts, outcome)
     return _finish(db_session, outcome, "")
@@ -312,6 +322,7 @@ def _log_party(
     policy: UnknownPolicy,
     outcome: Outcome,
     done: set[int],
+    rules: LogRules | None = None,
 ) -> None:
     if len(contacts) > 1:
         _hold(db_session, party, outcome, choices=[c.no for c in contacts])
@@ -332,7 +343,7 @@ def _log_party(
     if contact.id in done:
         outcome.notes.append(f"already logged for {contact.no}")
         return
-    entry = _log_once(db_session, facts, contact, template, outcome, checked=True)
+    entry = _log_once(db_session, facts, contact, template, outcome, checked=True, rules=rules)
     if entry is not None:
         done.add(contact.id)
         outcome.logged.append((contact, entry))
@@ -346,6 +357,7 @@ def _log_once(
     outcome: Outcome,
     *,
     checked: bool = False,
+    rules: LogRules | None = None,
 ) -> InteractionLogEntry | None:
     done = select(MailInteraction.id).where(
         MailInteraction.dedupe_key == facts.dedupe_key, MailInteraction.contact_id == contact.id
@@ -366,18 +378,25 @@ def _log_once(
         message_id=(facts.message_id or facts.key)[:250],
         notes=_attachment_note(facts.attachments),
     )
+    actor = _actor(outcome, facts)
     try:
-        entry = log_interaction(
-            db_session=db_session, actor=_actor(outcome, facts), contact=contact, data=data
-        )
+        if rules is None:
+            entry = log_interaction(db_session=db_session, actor=actor, contact=contact, data=data)
+        else:
+            entry = log_interaction_fast(
+                db_session=db_session, actor=actor, contact=contact, data=data, rules=rules
+            )
     except Conflict as refusal:  # privacy-blocked contacts get no new interactions
         outcome.notes.append(f"{contact.no}: {refusal.message}")
         return None
     except InvalidInput as refusal:  # no salesperson for this contact
         outcome.notes.append(f"{contact.no}: {refusal.message}")
         return None
-    db_session.add(
-        MailInteraction(dedupe_key=facts.dedupe_key, contact_id=contact.id, interaction_id=entry.id)
+    # Nothing reads this row back in the same transaction: a plain INSERT, no unit of work.
+    table = cast(Table, MailInteraction.__table__)
+    db_session.connection().execute(
+        insert(table),
+        {"dedupe_key": facts.dedupe_key, "contact_id": contact.id, "interaction_id": entry.id},
     )
     return entry
 
