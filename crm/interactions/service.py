@@ -2,18 +2,17 @@
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Select, Table, case, func, insert, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import Session
 
 from crm.audit import Actor, stamp
 from crm.campaigns.models import CampaignEntry
 from crm.contacts.models import Contact
-from crm.db import utcnow
+from crm.db import insert_loaded, utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.interactions.models import (
     Evaluation,
@@ -120,32 +119,9 @@ def log_interaction_fast(
     _check_figures(data)
     entry = _new_entry(contact, data, template, code or "", None, None)
     stamp(entry, actor, created=True)
-    table = cast(Table, InteractionLogEntry.__table__)
-    values = _row_values(entry, table.columns)
-    row = db_session.connection().execute(insert(table).returning(table.c.id), values)
-    entry.id = row.scalar_one()
-    # The row is in the database: attach the object as a loaded one, with no second INSERT.
-    make_transient_to_detached(entry)
-    db_session.add(entry)
+    insert_loaded(db_session, entry)
     log.info("Interaction %s logged for %s by %s", entry.id, contact.no, actor)
     return entry
-
-
-def _row_values(entry: InteractionLogEntry, columns: Iterable[Column[Any]]) -> dict[str, Any]:
-    # Every column gets its value here, defaults included, so that the attached object has
-    # all of them loaded and reading one never costs a SELECT.
-    values: dict[str, Any] = {}
-    for column in columns:
-        if column.primary_key:
-            continue
-        if column.key in entry.__dict__:
-            values[column.key] = entry.__dict__[column.key]
-            continue
-        default = column.default
-        value = default.arg if default is not None and default.is_scalar else None  # type: ignore[attr-defined]
-        setattr(entry, column.key, value)
-        values[column.key] = value
-    return values
 
 
 def _refuse_blocked(contact: Contact) -> None:

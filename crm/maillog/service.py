@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, union_all
+from sqlalchemy import Select, String, Table, bindparam, func, insert, select, union_all
 from sqlalchemy.orm import Session, lazyload
 
 from crm.audit import Actor, Channel
 from crm.contacts import service as contact_service
 from crm.contacts.models import Contact, ContactAltEmail, ContactType
-from crm.db import utcnow
+from crm.db import insert_loaded, utcnow
 from crm.errors import Conflict, CrmError, InvalidInput, NotFound
 from crm.interactions.models import (
     InformationFlow,
@@ -198,7 +198,7 @@ def log_message(
     A caller that logs many messages passes the directory, the template and the interaction
     rules it read once, and each message then costs a few statements.
     """
-    seen = db_session.scalar(select(MailMessage.status).where(MailMessage.key == facts.key))
+    seen = db_session.connection().scalar(_STATUS_OF_KEY, {"key": facts.key})
     if seen is not None and (existing := get_message(db_session=db_session, key=facts.key)):
         if existing.status != MessageStatus.FAILED.value:
             return Outcome(existing, replayed=True)
@@ -231,10 +231,7 @@ def log_message(
     matches = contacts_by_email(db_session=db_session, emails=[p.email for p in facts.counterparts])
     done: set[int] = set()
     if matches:  # without a contact there is nothing a copy of this mail could have logged
-        stmt = select(MailInteraction.contact_id).where(
-            MailInteraction.dedupe_key == facts.dedupe_key
-        )
-        done.update(db_session.scalars(stmt))
+        done.update(db_session.connection().scalars(_LOGGED_FOR, {"key": facts.dedupe_key}))
     for party in facts.counterparts:
         contacts = matches.get(party.email.lower(), [])
         _log_party(db_session, facts, party, contacts, template, policy, outcome, done, rules)
@@ -256,11 +253,12 @@ def _finish(db_session: Session, outcome: Outcome, reason: str) -> Outcome:
     if not outcome.logged and not outcome.pending and not outcome.notes:
         outcome.notes.append("it has no external counterpart")
     message.reason = "; ".join(outcome.notes)[:500]
-    db_session.add(message)
-    for pending in outcome.pending:
-        pending.message = message
-    db_session.add_all(outcome.pending)
-    db_session.flush()
+    insert_loaded(db_session, message)
+    if outcome.pending:
+        for pending in outcome.pending:
+            pending.message = message
+        db_session.add_all(outcome.pending)
+        db_session.flush()
     log.info(
         "Mail %s %s: %d logged, %d pending",
         message.message_id or message.key,
@@ -293,6 +291,15 @@ def contacts_by_email(*, db_session: Session, emails: Sequence[str]) -> dict[str
     keys = sorted({key for key in (search_email(e) for e in emails) if key})
     if not keys:
         return {}
+    found: dict[str, list[Contact]] = {}
+    for contact, key in db_session.execute(_CONTACTS_BY_EMAIL, {"keys": keys}):
+        if contact not in found.setdefault(key, []):
+            found[key].append(contact)
+    return found
+
+
+def _contacts_by_email() -> Select[Contact, str]:
+    keys = bindparam("keys", type_=String, expanding=True)
     primary = select(Contact.id.label("cid"), Contact.search_email.label("key")).where(
         Contact.search_email.in_(keys)
     )
@@ -300,17 +307,21 @@ def contacts_by_email(*, db_session: Session, emails: Sequence[str]) -> dict[str
         ContactAltEmail.contact_id.label("cid"), ContactAltEmail.search_email.label("key")
     ).where(ContactAltEmail.search_email.in_(keys))
     matches = union_all(primary, alternative).subquery()
-    stmt = (
+    return (
         select(Contact, matches.c.key)
         .join(matches, matches.c.cid == Contact.id)
         .options(lazyload(Contact.alt_emails))
         .order_by(Contact.no)
     )
-    found: dict[str, list[Contact]] = {}
-    for contact, key in db_session.execute(stmt):
-        if contact not in found.setdefault(key, []):
-            found[key].append(contact)
-    return found
+
+
+# Built once: building a statement costs more than running it (the watcher logs many a second).
+_CONTACTS_BY_EMAIL = _contacts_by_email()
+_STATUS_OF_KEY = select(MailMessage.status).where(MailMessage.key == bindparam("key"))
+_LOGGED_FOR = select(MailInteraction.contact_id).where(
+    MailInteraction.dedupe_key == bindparam("key")
+)
+_RECORD_MAIL_INTERACTION = insert(cast(Table, MailInteraction.__table__))
 
 
 def _log_party(
@@ -393,9 +404,8 @@ def _log_once(
         outcome.notes.append(f"{contact.no}: {refusal.message}")
         return None
     # Nothing reads this row back in the same transaction: a plain INSERT, no unit of work.
-    table = cast(Table, MailInteraction.__table__)
     db_session.connection().execute(
-        insert(table),
+        _RECORD_MAIL_INTERACTION,
         {"dedupe_key": facts.dedupe_key, "contact_id": contact.id, "interaction_id": entry.id},
     )
     return entry
