@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -100,9 +101,10 @@ class Pipeline:
             summary.counts["waiting"] = self.mailbox.count()
             return summary
         self._directory = None
-        # One session for the pass, one transaction per message: what a message commits is
-        # its own, and the setup rows read for the first message serve the others.
-        with self.sessions() as session:
+        # One session on one connection for the pass, one transaction per message: what a
+        # message commits is its own, the setup rows read for the first message serve the
+        # others, and no message pays for a pool checkout (a ping on PostgreSQL).
+        with self._pass_session() as session:
             self._session = session
             held = maillog.setup_rows(db_session=session)
             self._rules = log_rules(db_session=session)
@@ -118,6 +120,17 @@ class Pipeline:
         if summary.total:
             log.info("Mailbox pass: %s", summary)
         return summary
+
+    @contextmanager
+    def _pass_session(self) -> Iterator[Session]:
+        with self.sessions() as probe:
+            bind = probe.get_bind()
+        if not isinstance(bind, Engine):  # already one connection (the tests' rolled-back one)
+            with self.sessions() as session:
+                yield session
+            return
+        with bind.connect() as connection, self.sessions(bind=connection) as session:
+            yield session
 
     @contextmanager
     def _begin(self) -> Iterator[Session]:

@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import cast
 
 from sqlalchemy import Select, String, Table, bindparam, func, insert, select, union_all
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from crm.audit import Actor, Channel
 from crm.contacts import service as contact_service
@@ -310,7 +310,18 @@ def _contacts_by_email() -> Select[Contact, str]:
     return (
         select(Contact, matches.c.key)
         .join(matches, matches.c.cid == Contact.id)
-        .options(lazyload(Contact.alt_emails))
+        .options(
+            # What logging reads; anything else loads when something asks for it.
+            load_only(
+                Contact.no,
+                Contact.name,
+                Contact.type,
+                Contact.company_id,
+                Contact.salesperson,
+                Contact.privacy_blocked,
+            ),
+            lazyload(Contact.alt_emails),
+        )
         .order_by(Contact.no)
     )
 
