@@ -129,7 +129,7 @@ def insert_loaded(db_session: Session, record: Base) -> None:
     table = cast(Table, record.__table__)
     statement = _INSERTS.get(table.name)
     if statement is None:
-        statement = _INSERTS[table.name] = insert(table).returning(table.c.id)
+        statement = _INSERTS[table.name] = insert(table)
     values: dict[str, Any] = {}
     loaded = record.__dict__
     for column in table.columns:
@@ -142,7 +142,10 @@ def insert_loaded(db_session: Session, record: Base) -> None:
             value = default.arg if isinstance(default, ScalarElementColumnDefault) else None
             setattr(record, column.key, value)
         values[column.key] = loaded[column.key]
-    record.id = db_session.connection().execute(statement, values).scalar_one()  # type: ignore[attr-defined]
+    inserted = db_session.connection().execute(statement, values).inserted_primary_key
+    if inserted is None:
+        raise RuntimeError(f"{table.name}: the INSERT returned no id")
+    record.id = inserted[0]  # type: ignore[attr-defined]
     make_transient_to_detached(record)
     db_session.add(record)
 

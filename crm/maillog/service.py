@@ -8,7 +8,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import Select, String, Table, bindparam, func, insert, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session, lazyload, load_only
 
 from crm.audit import Actor, Channel
@@ -198,7 +210,16 @@ def log_message(
     A caller that logs many messages passes the directory, the template and the interaction
     rules it read once, and each message then costs a few statements.
     """
-    seen = db_session.connection().scalar(_STATUS_OF_KEY, {"key": facts.key})
+    # One statement answers both: was this message processed, and which contacts did a copy
+    # of it (the same original forwarded again) already log for.
+    seen, done = None, set()
+    for status, contact_id in db_session.connection().execute(
+        _SEEN, {"key": facts.key, "dedupe_key": facts.dedupe_key}
+    ):
+        if contact_id is None:
+            seen = status
+        else:
+            done.add(contact_id)
     if seen is not None and (existing := get_message(db_session=db_session, key=facts.key)):
         if existing.status != MessageStatus.FAILED.value:
             return Outcome(existing, replayed=True)
@@ -229,9 +250,6 @@ def log_message(
         )
 
     matches = contacts_by_email(db_session=db_session, emails=[p.email for p in facts.counterparts])
-    done: set[int] = set()
-    if matches:  # without a contact there is nothing a copy of this mail could have logged
-        done.update(db_session.connection().scalars(_LOGGED_FOR, {"key": facts.dedupe_key}))
     for party in facts.counterparts:
         contacts = matches.get(party.email.lower(), [])
         _log_party(db_session, facts, party, contacts, template, policy, outcome, done, rules)
@@ -328,9 +346,11 @@ def _contacts_by_email() -> Select[Contact, str]:
 
 # Built once: building a statement costs more than running it (the watcher logs many a second).
 _CONTACTS_BY_EMAIL = _contacts_by_email()
-_STATUS_OF_KEY = select(MailMessage.status).where(MailMessage.key == bindparam("key"))
-_LOGGED_FOR = select(MailInteraction.contact_id).where(
-    MailInteraction.dedupe_key == bindparam("key")
+_SEEN = union_all(
+    select(MailMessage.status, cast_(null(), Integer)).where(MailMessage.key == bindparam("key")),
+    select(cast_(null(), String), MailInteraction.contact_id).where(
+        MailInteraction.dedupe_key == bindparam("dedupe_key")
+    ),
 )
 _RECORD_MAIL_INTERACTION = insert(cast(Table, MailInteraction.__table__))
 
