@@ -5,9 +5,14 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot import jobs_cli, mailcli
 from handlers.grammar import OPTION_KEY_CHARS
+
+if TYPE_CHECKING:
+    from bot.app import Rapport
+    from mail.notify import Notifier
 
 OPERATOR_COMMANDS = {"start", "console", "run", "config", "db", "jobs"}
 
@@ -140,7 +145,7 @@ def _start(args: argparse.Namespace) -> int:
     from bot.scheduling import start_scheduler
 
     app = _app()
-    watcher = mailcli.start_watcher(app)
+    watcher = mailcli.start_watcher(app, notifier=_mail_notifier(app))
     scheduler = start_scheduler(app)
     try:
         if app.settings.slack_configured:
@@ -157,6 +162,18 @@ def _start(args: argparse.Namespace) -> int:
             scheduler.stop()
         if watcher is not None:
             watcher.stop()
+
+
+def _mail_notifier(app: "Rapport") -> "Notifier | None":
+    # The forwarder hears back in Slack when Slack is configured, otherwise by e-mail.
+    if not app.settings.slack_configured or app.settings.mail_backend == "none":
+        return None
+    from bot.mailnotify import SlackNotifier
+    from bot.slack import slack_client
+    from mail.notify import EmailNotifier
+
+    fallback = EmailNotifier(mailcli.build_mailbox(app.settings))
+    return SlackNotifier(client=slack_client(app), sessions=app.sessions, fallback=fallback)
 
 
 def _config_check(args: argparse.Namespace) -> int:

@@ -96,11 +96,13 @@ def build_pipeline(app: "Rapport", notifier: "Notifier | None" = None) -> "Pipel
 
     settings = app.settings
     mailbox = build_mailbox(settings)
+    secret = settings.unsubscribe_secret
     config = MailConfig(
         policy=UnknownPolicy(settings.mail_unknown_senders),
         sender_cap=settings.mail_sender_cap,
         max_bytes=settings.mail_max_bytes,
         log_private=settings.mail_log_private,
+        unsubscribe_secret=secret.get_secret_value() if secret else None,
     )
     return Pipeline(
         sessions=app.sessions,

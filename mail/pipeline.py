@@ -3,19 +3,24 @@
 import datetime as dt
 import hashlib
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.errors import CrmError
+from crm.interactions.service import LogRules, log_rules
 from crm.maillog import service as maillog
 from crm.maillog.models import MessageStatus
 from crm.maillog.service import MailFacts, Outcome, Party, UnknownPolicy
+from crm.sends import service as sends
+from crm.sends import tokens
 from mail.classify import Classification, Internal, Kind, classify, parties
 from mail.commands import find_commands, strip_commands
 from mail.mailbox import Mailbox, QueuedMessage
@@ -34,6 +39,7 @@ class MailConfig:
     max_bytes: int = 25 * 1024 * 1024
     log_private: bool = False
     batch: int = 500
+    unsubscribe_secret: str | None = None  # signs campaign unsubscribe tokens; bot passes it
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Pipeline:
         self.today = today
         self._directory: maillog.Directory | None = None
         self._template: str | None = None
+        self._rules: LogRules | None = None
         self._session: Session | None = None
 
     def ready(self) -> str | None:
@@ -94,11 +101,13 @@ class Pipeline:
             summary.counts["waiting"] = self.mailbox.count()
             return summary
         self._directory = None
-        # One session for the pass, one transaction per message: what a message commits is
-        # its own, and the setup rows read for the first message serve the others.
-        with self.sessions() as session:
+        # One session on one connection for the pass, one transaction per message: what a
+        # message commits is its own, the setup rows read for the first message serve the
+        # others, and no message pays for a pool checkout (a ping on PostgreSQL).
+        with self._pass_session() as session:
             self._session = session
             held = maillog.setup_rows(db_session=session)
+            self._rules = log_rules(db_session=session)
             session.commit()  # end the read, so each message opens its own transaction
             try:
                 for item in self.mailbox.queue(limit or self.config.batch):
@@ -106,11 +115,22 @@ class Pipeline:
                     if stop is not None and stop.is_set():
                         break
             finally:
-                self._session = None
+                self._session = self._rules = None
                 del held
         if summary.total:
             log.info("Mailbox pass: %s", summary)
         return summary
+
+    @contextmanager
+    def _pass_session(self) -> Iterator[Session]:
+        with self.sessions() as probe:
+            bind = probe.get_bind()
+        if not isinstance(bind, Engine):  # already one connection (the tests' rolled-back one)
+            with self.sessions() as session:
+                yield session
+            return
+        with bind.connect() as connection, self.sessions(bind=connection) as session:
+            yield session
 
     @contextmanager
     def _begin(self) -> Iterator[Session]:
@@ -147,6 +167,10 @@ class Pipeline:
             log.warning("Mail %s unreadable: %s", item.ref, error, exc_info=True)
             return self._fail(item, _blank(key), f"unreadable: {type(error).__name__}: {error}")
 
+        if _is_unsubscribe(message.subject, result):
+            return self._unsubscribe(item, facts, message.subject)
+        if result.kind == Kind.BOUNCE:
+            return self._bounce(item, facts, message, result.reason or "delivery report")
         if skip := self._skip_reason(result):
             status = MessageStatus.FAILED if result.refused else MessageStatus.SKIPPED
             return self._file(item, facts, status, skip)
@@ -159,6 +183,7 @@ class Pipeline:
                     sender_cap=self.config.sender_cap,
                     known=self._directory,
                     template=self._template,
+                    rules=self._rules,
                 )
                 report = self._report(outcome, facts, result)
         except IntegrityError:
@@ -215,12 +240,53 @@ class Pipeline:
             return "marked private or confidential"
         return None
 
+    def _unsubscribe(self, item: QueuedMessage, facts: MailFacts, subject: str) -> str:
+        # The recipient answers a campaign's List-Unsubscribe: only the signed token counts,
+        # the sender is no salesperson, and the mail is never answered.
+        secret = self.config.unsubscribe_secret
+        if not secret:
+            return self._fail(item, facts, "unsubscribe mail, but no unsubscribe secret is set")
+
+        def suppress(session: Session) -> str:
+            address = sends.unsubscribe(db_session=session, secret=secret, text=subject)
+            if address is None:
+                return "unsubscribe mail with an invalid token: nothing suppressed"
+            log.info("Unsubscribed by mail %s", facts.message_id or facts.key)
+            return f"unsubscribe: {address} suppressed"
+
+        return self._file(item, facts, MessageStatus.SKIPPED, "unsubscribe mail", suppress)
+
+    def _bounce(
+        self, item: QueuedMessage, facts: MailFacts, message: ParsedMessage, reason: str
+    ) -> str:
+        # A bounce quotes the headers of what we sent; a Rapport Message-ID among them names
+        # the campaign mail whose address no longer takes mail.
+        text = item.raw.decode("utf-8", "replace") + "\n" + message.text
+
+        def mark(session: Session) -> str:
+            marked = sends.record_bounces_in(
+                db_session=session, text=text, detail=f"bounce: {reason}"
+            )
+            if marked:
+                log.info("Bounce %s marked %d address(es)", facts.key, len(marked))
+                return f"bounce: {reason}; marked bounced: {', '.join(marked)}"
+            return f"bounce: {reason}"
+
+        return self._file(item, facts, MessageStatus.SKIPPED, f"bounce: {reason}", mark)
+
     def _file(
-        self, item: QueuedMessage, facts: MailFacts, status: MessageStatus, reason: str
+        self,
+        item: QueuedMessage,
+        facts: MailFacts,
+        status: MessageStatus,
+        reason: str,
+        action: Callable[[Session], str] | None = None,
     ) -> str:
         try:
             with self._begin() as session:
                 if maillog.get_message(db_session=session, key=facts.key) is None:
+                    if action is not None:
+                        reason = action(session)
                     maillog.record(db_session=session, facts=facts, status=status, reason=reason)
         except Exception:
             log.exception("Could not record mail %s as %s", facts.key, status.value)
@@ -271,6 +337,16 @@ class Pipeline:
             )
         except Exception:  # a reply that cannot be sent must not undo the logging
             log.warning("Could not tell %s about mail %s", facts.sender, facts.key, exc_info=True)
+
+
+UNSUBSCRIBE = re.compile(rf"^\s*{tokens.SUBJECT_WORD}\b", re.IGNORECASE)
+
+
+def _is_unsubscribe(subject: str, result: Classification) -> bool:
+    # A salesperson forwarding one for the record is a forward, not an unsubscribe.
+    if result.kind in (Kind.FORWARD, Kind.BOUNCE):
+        return False
+    return bool(UNSUBSCRIBE.match(subject or "")) and tokens.parse_token(subject) is not None
 
 
 def _blank(key: str) -> MailFacts:

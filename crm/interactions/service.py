@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crm.audit import Actor, stamp
 from crm.campaigns.models import CampaignEntry
 from crm.contacts.models import Contact
-from crm.db import utcnow
+from crm.db import insert_loaded, utcnow
 from crm.errors import Conflict, InvalidInput, NotFound
 from crm.interactions.models import (
     Evaluation,
@@ -22,6 +22,7 @@ from crm.interactions.models import (
     InteractionTemplate,
 )
 from crm.segments.models import LoggedSegment
+from crm.setup.models import Salesperson
 from crm.setup.service import get_salesperson
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,70 @@ def log_interaction(
     *, db_session: Session, actor: Actor, contact: Contact, data: InteractionCreate
 ) -> InteractionLogEntry:
     """Log one interaction against a contact; refuse privacy-blocked contacts."""
+    _refuse_blocked(contact)
+    template = get_template_or_raise(db_session=db_session, code=data.template)
+    salesperson = _salesperson_code(db_session, actor, contact, data.salesperson)
+    _check_figures(data)
+    opportunity_no, task_no = _links(db_session, contact, data)
+    entry = _new_entry(contact, data, template, salesperson, opportunity_no, task_no)
+    stamp(entry, actor, created=True)
+    db_session.add(entry)
+    db_session.flush()
+    log.info("Interaction %s logged for %s by %s", entry.id, contact.no, actor)
+    return entry
+
+
+@dataclass(frozen=True)
+class LogRules:
+    """The setup rows a caller logging many interactions reads once and holds for a pass."""
+
+    templates: dict[str, InteractionTemplate]
+    salespeople: frozenset[str]  # the codes of salespeople who are not blocked
+
+
+def log_rules(*, db_session: Session) -> LogRules:
+    """Return the templates and active salespeople, for log_interaction_fast."""
+    templates = {t.code: t for t in db_session.scalars(select(InteractionTemplate))}
+    codes = db_session.scalars(select(Salesperson.code).where(Salesperson.blocked.is_(False)))
+    return LogRules(templates, frozenset(codes))
+
+
+def log_interaction_fast(
+    *,
+    db_session: Session,
+    actor: Actor,
+    contact: Contact,
+    data: InteractionCreate,
+    rules: LogRules,
+) -> InteractionLogEntry:
+    """Log one interaction by log_interaction's rules, with held lookups and one INSERT.
+
+    For callers logging many interactions a second (the mail watcher): the template and
+    salesperson checks use the rows in rules, and the row is written without a unit-of-work
+    flush. Anything the rules do not answer takes the ordinary path, with its messages.
+    """
+    template = rules.templates.get(data.template.strip().upper())
+    code = data.salesperson or actor.salesperson or contact.salesperson
+    if template is None or code not in rules.salespeople or data.opportunity_no or data.task_no:
+        return log_interaction(db_session=db_session, actor=actor, contact=contact, data=data)
+    _refuse_blocked(contact)
+    _check_figures(data)
+    entry = _new_entry(contact, data, template, code or "", None, None)
+    stamp(entry, actor, created=True)
+    insert_loaded(db_session, entry)
+    log.info("Interaction %s logged for %s by %s", entry.id, contact.no, actor)
+    return entry
+
+
+def _refuse_blocked(contact: Contact) -> None:
     if contact.privacy_blocked:
         raise Conflict(
             f"{contact.no} {contact.name} is privacy blocked: no new interactions may be logged.",
             hint="Clear the block with `contact edit` once the contact allows it.",
         )
-    template = get_template_or_raise(db_session=db_session, code=data.template)
-    salesperson = _salesperson_code(db_session, actor, contact, data.salesperson)
+
+
+def _check_figures(data: InteractionCreate) -> None:
     if not data.description.strip():
         raise InvalidInput("Say what happened: the description is empty.", field="description")
     if data.duration_min is not None and data.duration_min < 0:
@@ -82,9 +140,16 @@ def log_interaction(
     if data.cost is not None and data.cost < 0:
         raise InvalidInput("A cost cannot be negative.", field="cost")
 
-    opportunity_no, task_no = _links(db_session, contact, data)
 
-    entry = InteractionLogEntry(
+def _new_entry(
+    contact: Contact,
+    data: InteractionCreate,
+    template: InteractionTemplate,
+    salesperson: str,
+    opportunity_no: str | None,
+    task_no: str | None,
+) -> InteractionLogEntry:
+    return InteractionLogEntry(
         contact_id=contact.id,
         company_id=contact.company_id if contact.company_id else contact.id,
         occurred_at=data.occurred_at or utcnow(),
@@ -112,11 +177,6 @@ def log_interaction(
         message_id=data.message_id,
         source_link=data.source_link,
     )
-    stamp(entry, actor, created=True)
-    db_session.add(entry)
-    db_session.flush()
-    log.info("Interaction %s logged for %s by %s", entry.id, contact.no, actor)
-    return entry
 
 
 def _links(

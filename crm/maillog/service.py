@@ -6,14 +6,27 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import func, select, union_all
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy import cast as cast_
+from sqlalchemy.orm import Session, lazyload, load_only
 
 from crm.audit import Actor, Channel
 from crm.contacts import service as contact_service
 from crm.contacts.models import Contact, ContactAltEmail, ContactType
-from crm.db import utcnow
+from crm.db import insert_loaded, utcnow
 from crm.errors import Conflict, CrmError, InvalidInput, NotFound
 from crm.interactions.models import (
     InformationFlow,
@@ -21,7 +34,12 @@ from crm.interactions.models import (
     InteractionLogEntry,
     InteractionTemplate,
 )
-from crm.interactions.service import InteractionCreate, log_interaction
+from crm.interactions.service import (
+    InteractionCreate,
+    LogRules,
+    log_interaction,
+    log_interaction_fast,
+)
 from crm.maillog import actions
 from crm.maillog.actions import MailCommand
 from crm.maillog.freemail import is_free_mail
@@ -185,12 +203,24 @@ def log_message(
     sender_cap: int = 0,
     known: Directory | None = None,
     template: str | None = None,
+    rules: LogRules | None = None,
 ) -> Outcome:
     """Log one interaction per counterpart of a message; a replayed message logs nothing.
 
-    A caller that logs many messages passes the directory and the template it read once.
+    A caller that logs many messages passes the directory, the template and the interaction
+    rules it read once, and each message then costs a few statements.
     """
-    if existing := get_message(db_session=db_session, key=facts.key):
+    # One statement answers both: was this message processed, and which contacts did a copy
+    # of it (the same original forwarded again) already log for.
+    seen, done = None, set()
+    for status, contact_id in db_session.connection().execute(
+        _SEEN, {"key": facts.key, "dedupe_key": facts.dedupe_key}
+    ):
+        if contact_id is None:
+            seen = status
+        else:
+            done.add(contact_id)
+    if seen is not None and (existing := get_message(db_session=db_session, key=facts.key)):
         if existing.status != MessageStatus.FAILED.value:
             return Outcome(existing, replayed=True)
         # A failed message put back in the queue (after its cause was fixed) is tried anew.
@@ -220,14 +250,9 @@ def log_message(
         )
 
     matches = contacts_by_email(db_session=db_session, emails=[p.email for p in facts.counterparts])
-    done = set(
-        db_session.scalars(
-            select(MailInteraction.contact_id).where(MailInteraction.dedupe_key == facts.dedupe_key)
-        )
-    )
     for party in facts.counterparts:
         contacts = matches.get(party.email.lower(), [])
-        _log_party(db_session, facts, party, contacts, template, policy, outcome, done)
+        _log_party(db_session, facts, party, contacts, template, policy, outcome, done, rules)
     if facts.commands:
         _apply_commands(db_session, facts, outcome)
     return _finish(db_session, outcome, "")
@@ -246,11 +271,12 @@ def _finish(db_session: Session, outcome: Outcome, reason: str) -> Outcome:
     if not outcome.logged and not outcome.pending and not outcome.notes:
         outcome.notes.append("it has no external counterpart")
     message.reason = "; ".join(outcome.notes)[:500]
-    db_session.add(message)
-    for pending in outcome.pending:
-        pending.message = message
-    db_session.add_all(outcome.pending)
-    db_session.flush()
+    insert_loaded(db_session, message)
+    if outcome.pending:
+        for pending in outcome.pending:
+            pending.message = message
+        db_session.add_all(outcome.pending)
+        db_session.flush()
     log.info(
         "Mail %s %s: %d logged, %d pending",
         message.message_id or message.key,
@@ -283,6 +309,15 @@ def contacts_by_email(*, db_session: Session, emails: Sequence[str]) -> dict[str
     keys = sorted({key for key in (search_email(e) for e in emails) if key})
     if not keys:
         return {}
+    found: dict[str, list[Contact]] = {}
+    for contact, key in db_session.execute(_CONTACTS_BY_EMAIL, {"keys": keys}):
+        if contact not in found.setdefault(key, []):
+            found[key].append(contact)
+    return found
+
+
+def _contacts_by_email() -> Select[Contact, str]:
+    keys = bindparam("keys", type_=String, expanding=True)
     primary = select(Contact.id.label("cid"), Contact.search_email.label("key")).where(
         Contact.search_email.in_(keys)
     )
@@ -290,17 +325,34 @@ def contacts_by_email(*, db_session: Session, emails: Sequence[str]) -> dict[str
         ContactAltEmail.contact_id.label("cid"), ContactAltEmail.search_email.label("key")
     ).where(ContactAltEmail.search_email.in_(keys))
     matches = union_all(primary, alternative).subquery()
-    stmt = (
+    return (
         select(Contact, matches.c.key)
         .join(matches, matches.c.cid == Contact.id)
-        .options(lazyload(Contact.alt_emails))
+        .options(
+            # What logging reads; anything else loads when something asks for it.
+            load_only(
+                Contact.no,
+                Contact.name,
+                Contact.type,
+                Contact.company_id,
+                Contact.salesperson,
+                Contact.privacy_blocked,
+            ),
+            lazyload(Contact.alt_emails),
+        )
         .order_by(Contact.no)
     )
-    found: dict[str, list[Contact]] = {}
-    for contact, key in db_session.execute(stmt):
-        if contact not in found.setdefault(key, []):
-            found[key].append(contact)
-    return found
+
+
+# Built once: building a statement costs more than running it (the watcher logs many a second).
+_CONTACTS_BY_EMAIL = _contacts_by_email()
+_SEEN = union_all(
+    select(MailMessage.status, cast_(null(), Integer)).where(MailMessage.key == bindparam("key")),
+    select(cast_(null(), String), MailInteraction.contact_id).where(
+        MailInteraction.dedupe_key == bindparam("dedupe_key")
+    ),
+)
+_RECORD_MAIL_INTERACTION = insert(cast(Table, MailInteraction.__table__))
 
 
 def _log_party(
@@ -312,6 +364,7 @@ def _log_party(
     policy: UnknownPolicy,
     outcome: Outcome,
     done: set[int],
+    rules: LogRules | None = None,
 ) -> None:
     if len(contacts) > 1:
         _hold(db_session, party, outcome, choices=[c.no for c in contacts])
@@ -332,7 +385,7 @@ def _log_party(
     if contact.id in done:
         outcome.notes.append(f"already logged for {contact.no}")
         return
-    entry = _log_once(db_session, facts, contact, template, outcome, checked=True)
+    entry = _log_once(db_session, facts, contact, template, outcome, checked=True, rules=rules)
     if entry is not None:
         done.add(contact.id)
         outcome.logged.append((contact, entry))
@@ -346,6 +399,7 @@ def _log_once(
     outcome: Outcome,
     *,
     checked: bool = False,
+    rules: LogRules | None = None,
 ) -> InteractionLogEntry | None:
     done = select(MailInteraction.id).where(
         MailInteraction.dedupe_key == facts.dedupe_key, MailInteraction.contact_id == contact.id
@@ -366,18 +420,24 @@ def _log_once(
         message_id=(facts.message_id or facts.key)[:250],
         notes=_attachment_note(facts.attachments),
     )
+    actor = _actor(outcome, facts)
     try:
-        entry = log_interaction(
-            db_session=db_session, actor=_actor(outcome, facts), contact=contact, data=data
-        )
+        if rules is None:
+            entry = log_interaction(db_session=db_session, actor=actor, contact=contact, data=data)
+        else:
+            entry = log_interaction_fast(
+                db_session=db_session, actor=actor, contact=contact, data=data, rules=rules
+            )
     except Conflict as refusal:  # privacy-blocked contacts get no new interactions
         outcome.notes.append(f"{contact.no}: {refusal.message}")
         return None
     except InvalidInput as refusal:  # no salesperson for this contact
         outcome.notes.append(f"{contact.no}: {refusal.message}")
         return None
-    db_session.add(
-        MailInteraction(dedupe_key=facts.dedupe_key, contact_id=contact.id, interaction_id=entry.id)
+    # Nothing reads this row back in the same transaction: a plain INSERT, no unit of work.
+    db_session.connection().execute(
+        _RECORD_MAIL_INTERACTION,
+        {"dedupe_key": facts.dedupe_key, "contact_id": contact.id, "interaction_id": entry.id},
     )
     return entry
 
