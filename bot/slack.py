@@ -122,7 +122,8 @@ def run_slack(rapport: Rapport) -> int:
     app = build_slack_app(rapport)
     if settings.slack_app_token:
         log.info("Slack: connecting in Socket Mode")
-        socket_mode(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+        handler = socket_mode(app, settings.slack_app_token.get_secret_value())
+        handler.start()  # type: ignore[no-untyped-call]
         return 0
     unsubscribe = None
     if settings.unsubscribe_secret is not None:

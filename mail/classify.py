@@ -24,7 +24,9 @@ class Direction(StrEnum):
 # Forward prefixes of the clients and languages we read: en Fwd/FW, de WG, fr TR, es RV/ENC,
 # it I/Inoltro, nl Doorst/FW, pt ENC/Enc, sv VB/VS/Fwd; RE/AW/SV (replies) are kept.
 FORWARD_PREFIX = re.compile(
-    r"^\s*(?:\[\s*)?(?:fwd?|fw|wg|tr|rv|i|vs|vb|vl|doorst|enc|inoltro|reenv|ref)\s*(?:\[\d+\])?\s*[:：]\s*",
+    r"^\s*(?:\[\s*)?"
+    r"(?:fwd?|fw|wg|tr|rv|i|vs|vb|vl|doorst|enc|inoltro|reenv|ref)"
+    r"\s*(?:\[\d+\])?\s*[:：]\s*",
     re.IGNORECASE,
 )
 OUT_OF_OFFICE = re.compile(
@@ -55,7 +57,8 @@ DASH_MARKER = re.compile(
     re.IGNORECASE,
 )
 COLON_MARKER = re.compile(
-    rf"^\s*(?:begin|anfang|d[ée]but|inicio|inizio|in[íi]cio|come[çc]o|b[öo]rjan|start)?[^\n]{{0,30}}"
+    r"^\s*(?:begin|anfang|d[ée]but|inicio|inizio|in[íi]cio|come[çc]o|b[öo]rjan|start)?"
+    r"[^\n]{0,30}"
     rf"(?:{FORWARD_WORDS})[^\n]{{0,30}}:\s*$",
     re.IGNORECASE,
 )

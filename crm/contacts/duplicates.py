@@ -4,7 +4,7 @@ import logging
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,9 @@ from crm.errors import Conflict, InvalidInput
 from crm.setup.models import InternalDomain, MarketingSetup
 
 log = logging.getLogger(__name__)
+
+# Records one piece of evidence: the other contact's id, its weight and why.
+Note = Callable[[int, int, str], None]
 
 # Business Central's default Duplicate Search String Setup: 8 fields, first and last 5 chars.
 SEARCH_FIELDS = (
@@ -272,7 +275,9 @@ _STRING_HITS = (
 )
 
 
-def _search_string_hits(db_session: Session, contact: Contact, setup: MarketingSetup, note) -> None:  # type: ignore[no-untyped-def]
+def _search_string_hits(
+    db_session: Session, contact: Contact, setup: MarketingSetup, note: Note
+) -> None:
     strings = search_strings(contact)
     if not strings:
         return
@@ -286,7 +291,7 @@ def _search_string_hits(db_session: Session, contact: Contact, setup: MarketingS
         note(other, 50, f"{hits} of {len(SEARCH_FIELDS) * 2} search strings alike")
 
 
-def _similar_names(db_session: Session, contact: Contact, note) -> None:  # type: ignore[no-untyped-def]
+def _similar_names(db_session: Session, contact: Contact, note: Note) -> None:
     connection = db_session.connection()
     same = select(Contact.id, Contact.name).where(
         Contact.search_name == contact.search_name, Contact.type == contact.type

@@ -69,11 +69,20 @@ INHERITED = {
 }
 
 
+# The link tables of the classifications: each has contact_id and code.
+LinkModel = (
+    type[ContactBusinessRelation]
+    | type[ContactIndustryGroup]
+    | type[ContactJobResponsibility]
+    | type[ContactMailingGroup]
+)
+
+
 @dataclass(frozen=True)
 class ListSpec:
     """A many-to-many classification: its link table, setup list and who may carry it."""
 
-    model: type
+    model: LinkModel
     code_list: str
     only: str | None  # "company", "person" or None for both
     label: str

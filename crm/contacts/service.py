@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Column, delete, func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -207,7 +207,7 @@ def classifications(db_session: Session, contact: Contact) -> dict[str, list[str
     found: dict[str, list[str]] = {}
     for kind, spec in LISTS.items():
         model = spec.model
-        stmt = select(model.code).where(model.contact_id == contact.id).order_by(model.code)  # type: ignore[attr-defined]
+        stmt = select(model.code).where(model.contact_id == contact.id).order_by(model.code)
         found[kind] = list(db_session.scalars(stmt))
     return found
 
@@ -592,8 +592,8 @@ def _apply_lists(db_session: Session, contact: Contact, values: Mapping[str, str
             model = spec.model
             db_session.execute(
                 delete(model).where(
-                    model.contact_id == contact.id,  # type: ignore[attr-defined]
-                    model.code.in_(current - wanted),  # type: ignore[attr-defined]
+                    model.contact_id == contact.id,
+                    model.code.in_(current - wanted),
                 )
             )
     if "alt_email" in values:
@@ -704,8 +704,9 @@ def remove(*, db_session: Session, actor: Actor, contact: Contact) -> Deleted:
         result = db_session.execute(
             sql_update(table).where(column.in_(ids)).values({column.name: target})
         )
-        if result.rowcount:  # type: ignore[attr-defined]
-            moved[table.name] = moved.get(table.name, 0) + result.rowcount  # type: ignore[attr-defined]
+        count = int(getattr(result, "rowcount", 0) or 0)
+        if count:
+            moved[table.name] = moved.get(table.name, 0) + count
     no, name = contact.no, contact.name
     db_session.execute(delete(Contact).where(Contact.id.in_(persons)))
     db_session.execute(delete(Contact).where(Contact.id == contact.id))
@@ -714,8 +715,8 @@ def remove(*, db_session: Session, actor: Actor, contact: Contact) -> Deleted:
     return Deleted(no, name, len(persons), moved)
 
 
-def _cascades(column: object) -> bool:
-    return any(fk.ondelete in {"CASCADE", "SET NULL"} for fk in column.foreign_keys)  # type: ignore[attr-defined]
+def _cascades(column: Column[Any]) -> bool:
+    return any(fk.ondelete in {"CASCADE", "SET NULL"} for fk in column.foreign_keys)
 
 
 def _check_deletable(db_session: Session, contact: Contact, ids: list[int]) -> None:

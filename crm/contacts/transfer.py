@@ -87,6 +87,11 @@ class _Row:
     existing_id: int | None = None
 
 
+def _name(row: _Row) -> str:
+    """Return the row's name as names are compared: upper case (checked rows all have one)."""
+    return (row.values.get("name") or "").upper()
+
+
 def import_csv(
     *,
     db_session: Session,
@@ -290,7 +295,7 @@ def _match_existing(
         alt = select(ContactAltEmail.search_email, ContactAltEmail.contact_id)
         rows_alt = db_session.execute(alt.where(ContactAltEmail.search_email.in_(chunk)))
         by_email.update({key: cid for key, cid in rows_alt})
-    names = sorted({r.values["name"].upper() for r in rows if r.values.get("name")})  # type: ignore[union-attr]
+    names = sorted({_name(r) for r in rows if r.values.get("name")})
     by_name: dict[tuple[str, str, str], int] = {}
     for start in range(0, len(names), 500):
         by_names = select(Contact.search_name, Contact.type, Contact.company_name, Contact.id)
@@ -301,7 +306,7 @@ def _match_existing(
     kept = []
     for row in rows:
         email = search_email(row.values.get("email"))
-        name_key = (row.values["name"].upper(), row.type, (row.company or "").upper())  # type: ignore[union-attr]
+        name_key = (_name(row), row.type, (row.company or "").upper())
         existing = (by_email.get(email) if email else None) or by_name.get(name_key)
         in_file = (email and ("@", email) in seen) or name_key in seen
         if email:
@@ -319,7 +324,7 @@ def _match_existing(
 
 def _missing_companies(db_session: Session, rows: list[_Row]) -> set[str]:
     named = {r.company.upper(): r.company for r in rows if r.company}
-    in_file = {r.values["name"].upper() for r in rows if r.type == "company"}  # type: ignore[union-attr]
+    in_file = {_name(r) for r in rows if r.type == "company"}
     existing: set[str] = set()
     keys = sorted(named)
     for start in range(0, len(keys), 500):

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from crm.audit import Actor, stamp
 from crm.db import Base
@@ -285,11 +285,15 @@ def _keep_one_admin(db_session: Session, person: Salesperson) -> None:
 
 
 def _unique(
-    db_session: Session, column: object, value: str | None, person: Salesperson, field: str
+    db_session: Session,
+    column: InstrumentedAttribute[str | None],
+    value: str | None,
+    person: Salesperson,
+    field: str,
 ) -> None:
     if value is None:
         return
-    owner = db_session.scalars(select(Salesperson).where(column == value)).first()  # type: ignore[arg-type]
+    owner = db_session.scalars(select(Salesperson).where(column == value)).first()
     if owner is not None and owner is not person:
         raise Conflict(f"Salesperson {owner.code} already has this {field}.", hint="Use another.")
 

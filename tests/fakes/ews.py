@@ -294,10 +294,13 @@ def _response(operation: str, messages: list[str]) -> str:
     )
 
 
+ERRORS_NS = "http://schemas.microsoft.com/exchange/services/2006/errors"
+
+
 def _fault(code: str, message: str) -> str:
     return (
         f"<s:Fault><faultcode>s:Client</faultcode><faultstring>{escape(message)}</faultstring>"
-        f"<detail><e:ResponseCode xmlns:e={quoteattr('http://schemas.microsoft.com/exchange/services/2006/errors')}>"
+        f"<detail><e:ResponseCode xmlns:e={quoteattr(ERRORS_NS)}>"
         f"{code}</e:ResponseCode></detail></s:Fault>"
     )
 
