@@ -12,6 +12,7 @@ EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
 )
 PHONE = re.compile(r"^\+?[0-9 ()./-]{3,30}$")
+NOT_DIGIT = re.compile(r"\D")
 RELATIVE = re.compile(r"^([+-]?\d+)\s*([dwm])$")
 TRUE = {"yes", "y", "true", "1", "on"}
 FALSE = {"no", "n", "false", "0", "off"}
@@ -125,5 +126,4 @@ def search_phone(number: str | None) -> str | None:
     """Return the digits a phone number is compared by (the last nine, ignoring prefixes)."""
     if not number:
         return None
-    digits = "".join(ch for ch in number if ch.isdigit())
-    return digits[-9:] or None
+    return NOT_DIGIT.sub("", number)[-9:] or None

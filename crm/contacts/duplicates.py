@@ -422,6 +422,7 @@ def merge(
             )
         )
     )
+    drop_index_rows(db_session, [duplicate.id])
     db_session.execute(delete(Contact).where(Contact.id == duplicate.id))
     db_session.expunge(duplicate)
     db_session.expire(keep, ["alt_emails"])
@@ -429,6 +430,16 @@ def merge(
     db_session.flush()
     log.info("Contact %s merged into %s by %s", duplicate.no, keep.no, actor)
     return dict(moved)
+
+
+def drop_index_rows(db_session: Session, ids: list[int]) -> None:
+    """Delete the search words and search strings of contacts being deleted.
+
+    Those tables are derived and carry no foreign key (bulk imports write them faster), so
+    nothing cascades to them: whoever deletes a contact deletes its index rows too.
+    """
+    for table in (ContactSearchWord, DuplicateSearchString):
+        db_session.execute(delete(table).where(table.contact_id.in_(ids)))
 
 
 def contact_references() -> list[tuple[Table, Column[Any]]]:

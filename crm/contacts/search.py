@@ -10,7 +10,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 from rapidfuzz import fuzz, process
 from rapidfuzz import utils as fuzz_utils
@@ -18,6 +19,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    Table,
     bindparam,
     delete,
     func,
@@ -27,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from crm.contacts.models import Contact, ContactAltEmail, ContactSearchWord, SearchGram
+from crm.db import copy_rows, one_of
 from crm.values import search_phone
 
 WORD = re.compile(r"[^\W_]+")
@@ -61,7 +64,13 @@ def fold(text: str) -> str:
 
 def words_of(text: str | None) -> list[str]:
     """Return the search words of a piece of text."""
-    return [w[:MAX_WORD] for w in WORD.findall(fold(text))] if text else []
+    return list(_words(text)) if text else []
+
+
+@lru_cache(maxsize=16384)
+def _words(text: str) -> tuple[str, ...]:
+    # Remembered: a bulk import splits each company's name once, not once per person.
+    return tuple(w[:MAX_WORD] for w in WORD.findall(fold(text)))
 
 
 def contact_words(
@@ -76,7 +85,8 @@ def contact_words(
     """Return the words a contact is found by."""
     found = {no.lower()}
     for text in (name, name2, company_name):
-        found.update(words_of(text))
+        if text:
+            found.update(_words(text))
     for email in emails:
         if email and "@" in email:
             local, _, domain = email.lower().rpartition("@")
@@ -117,56 +127,30 @@ def index(db_session: Session, contact: Contact) -> None:
     store_words(db_session, {contact.id: words_for(contact)})
 
 
-def bulk_insert(
-    connection: Connection, table: str, columns: Sequence[str], rows: list[Any]
-) -> None:
-    """Insert plain text and number rows with the driver's executemany.
-
-    For the index tables of a bulk import: SQLAlchemy's per-row parameter handling would cost
-    more than the inserts themselves, and these columns need no type conversion.
-    """
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
-        # COPY is PostgreSQL's bulk path, many times faster than INSERTs in a pipeline.
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    connection.exec_driver_sql(sql, rows)
-
-
 def store_words(db_session: Session, words: dict[int, set[str]]) -> None:
     """Insert the search words of many contacts, and the trigrams of words new to the index."""
     rows = [(cid, w) for cid, ws in words.items() for w in ws]
     if not rows:
         return
-    bulk_insert(db_session.connection(), "contact_search_word", ("contact_id", "word"), rows)
+    copy_rows(db_session.connection(), _WORDS, ("contact_id", "word"), rows)
     vocabulary = {w for ws in words.values() for w in ws if _fuzzy_candidate(w)}
     store_grams(db_session, vocabulary)
 
 
-_KNOWN = (
-    select(SearchGram.word)
-    .where(SearchGram.word.in_(bindparam("words", expanding=True)))
-    .distinct()
-)
+_WORDS = cast(Table, ContactSearchWord.__table__)
+_GRAMS = cast(Table, SearchGram.__table__)
 
 
 def store_grams(db_session: Session, vocabulary: set[str]) -> None:
     """Add the trigrams of the words the gram index does not know yet."""
     if not vocabulary:
         return
+    connection = db_session.connection()
     known: set[str] = set()
-    pending = sorted(vocabulary)
-    for start in range(0, len(pending), 500):
-        chunk = pending[start : start + 500]
-        known.update(db_session.connection().scalars(_KNOWN, {"words": chunk}))
+    for condition in one_of(connection, SearchGram.word, sorted(vocabulary)):
+        known.update(connection.scalars(select(SearchGram.word).where(condition).distinct()))
     rows = [(g, w) for w in vocabulary - known for g in grams(w)]
-    bulk_insert(db_session.connection(), "search_gram", ("gram", "word"), rows)
+    copy_rows(connection, _GRAMS, ("gram", "word"), rows)
 
 
 def find(

@@ -708,6 +708,7 @@ def remove(*, db_session: Session, actor: Actor, contact: Contact) -> Deleted:
         if count:
             moved[table.name] = moved.get(table.name, 0) + count
     no, name = contact.no, contact.name
+    dupes.drop_index_rows(db_session, ids)
     db_session.execute(delete(Contact).where(Contact.id.in_(persons)))
     db_session.execute(delete(Contact).where(Contact.id == contact.id))
     db_session.expunge(contact)

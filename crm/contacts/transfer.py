@@ -7,22 +7,23 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor
 from crm.contacts import duplicates as dupes
 from crm.contacts import search
-from crm.contacts.models import Contact, ContactAltEmail, ContactType
+from crm.contacts.models import Contact, ContactAltEmail, ContactType, DuplicateSearchString
 from crm.contacts.schemas import ADDRESS_FIELDS, COMMUNICATION_ON_CREATE, CSV_COLUMNS, INHERITED
-from crm.db import utcnow
+from crm.db import copy_rows, one_of, reserve_ids, utcnow
 from crm.errors import InvalidInput
 from crm.numbering import next_numbers
 from crm.progress import NoProgress, Progress
 from crm.setup.models import MarketingSetup, Salesperson, Territory
 from crm.setup.service import get_marketing_setup
-from crm.values import EMAIL, PHONE, search_email, search_phone
+from crm.values import EMAIL, NOT_DIGIT, PHONE, search_email, search_phone
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ ATTRS = {
     "home_page": "home_page",
     "external_id": "external_id",
 }
+TYPES = frozenset(t.value for t in ContactType)
 SIZES = {"name": 200, "first_name": 60, "surname": 60, "city": 60, "post_code": 20, "county": 60}
 DEDUPE = ("skip", "update", "create")
 ON_ERROR = ("skip", "abort")
@@ -218,16 +220,17 @@ class _Known:
 def _rows(
     reader: Iterator[list[str]], header: list[str], known: _Known, report: ImportReport
 ) -> Iterator[_Row]:
+    width = len(header)
     for cells in reader:
         line = reader.line_num  # type: ignore[attr-defined]
-        if not any(cell.strip() for cell in cells):
+        if len(cells) != width:
+            if "".join(cells).strip():
+                problem = f"has {len(cells)} fields, the header has {width}"
+                report.errors.append(RowError(line, problem))
             continue
-        if len(cells) != len(header):
-            report.errors.append(
-                RowError(line, f"has {len(cells)} fields, the header has {len(header)}")
-            )
+        values = dict(zip(header, [cell.strip() or None for cell in cells], strict=True))
+        if not any(values.values()):
             continue
-        values = {name: cell.strip() or None for name, cell in zip(header, cells, strict=True)}
         try:
             yield _row(line, values, known)
         except InvalidInput as error:
@@ -239,11 +242,12 @@ def _row(line: int, values: dict[str, str | None], known: _Known) -> _Row:
     if not name:
         raise InvalidInput("has no name")
     for column, size in SIZES.items():
-        if (values.get(column) or "") and len(values[column] or "") > size:
+        value = values.get(column)
+        if value and len(value) > size:
             raise InvalidInput(f"{column} is longer than {size} characters")
     company = values.get("company")
     kind = (values.get("type") or "").lower() or ("person" if company else "company")
-    if kind not in {t.value for t in ContactType}:
+    if kind not in TYPES:
         raise InvalidInput(f"type '{values['type']}' is neither company nor person")
     if kind == "company" and company:
         raise InvalidInput("a company cannot belong to a company; leave company empty")
@@ -252,7 +256,7 @@ def _row(line: int, values: dict[str, str | None], known: _Known) -> _Row:
         raise InvalidInput(f"'{email}' is not a valid e-mail address")
     for column in ("phone", "mobile"):
         number = values.get(column)
-        if number and (not PHONE.match(number) or sum(c.isdigit() for c in number) < 3):
+        if number and (not PHONE.match(number) or len(NOT_DIGIT.sub("", number)) < 3):
             raise InvalidInput(f"{column} '{number}' is not a phone number")
     code = (values.get("salesperson") or "").upper()
     if code and code not in known.salespeople:
@@ -286,21 +290,20 @@ def _match_existing(
     db_session: Session, rows: list[_Row], dedupe: str, report: ImportReport
 ) -> None:
     """Find rows that are already contacts (or earlier rows), by e-mail, then name and company."""
+    connection = db_session.connection()
     emails = sorted({search_email(r.values.get("email")) or "" for r in rows} - {""})
     by_email: dict[str, int] = {}
-    for start in range(0, len(emails), 500):
-        chunk = emails[start : start + 500]
-        stmt = select(Contact.search_email, Contact.id).where(Contact.search_email.in_(chunk))
-        by_email.update({key: cid for key, cid in db_session.execute(stmt) if key})
-        alt = select(ContactAltEmail.search_email, ContactAltEmail.contact_id)
-        rows_alt = db_session.execute(alt.where(ContactAltEmail.search_email.in_(chunk)))
-        by_email.update({key: cid for key, cid in rows_alt})
+    for condition in one_of(connection, Contact.search_email, emails):
+        stmt = select(Contact.search_email, Contact.id).where(condition)
+        by_email.update({key: cid for key, cid in connection.execute(stmt) if key})
+    for condition in one_of(connection, ContactAltEmail.search_email, emails):
+        alt = select(ContactAltEmail.search_email, ContactAltEmail.contact_id).where(condition)
+        by_email.update({key: cid for key, cid in connection.execute(alt)})
     names = sorted({_name(r) for r in rows if r.values.get("name")})
     by_name: dict[tuple[str, str, str], int] = {}
-    for start in range(0, len(names), 500):
-        by_names = select(Contact.search_name, Contact.type, Contact.company_name, Contact.id)
-        found = by_names.where(Contact.search_name.in_(names[start : start + 500]))
-        for key, kind, company, cid in db_session.execute(found):
+    for condition in one_of(connection, Contact.search_name, names):
+        found = select(Contact.search_name, Contact.type, Contact.company_name, Contact.id)
+        for key, kind, company, cid in connection.execute(found.where(condition)):
             by_name[(key, kind, (company or "").upper())] = cid
     seen: set[tuple[str, ...]] = set()
     kept = []
@@ -326,12 +329,10 @@ def _missing_companies(db_session: Session, rows: list[_Row]) -> set[str]:
     named = {r.company.upper(): r.company for r in rows if r.company}
     in_file = {_name(r) for r in rows if r.type == "company"}
     existing: set[str] = set()
-    keys = sorted(named)
-    for start in range(0, len(keys), 500):
-        stmt = select(Contact.search_name).where(
-            Contact.search_name.in_(keys[start : start + 500]), Contact.type == "company"
-        )
-        existing.update(db_session.scalars(stmt))
+    connection = db_session.connection()
+    for condition in one_of(connection, Contact.search_name, sorted(named)):
+        stmt = select(Contact.search_name).where(condition, Contact.type == "company")
+        existing.update(connection.scalars(stmt))
     return {named[k] for k in named if k not in existing and k not in in_file}
 
 
@@ -361,15 +362,16 @@ def _write(
     # insert, while the table's statistics still describe it.
     wanted = {r.company.upper() for r in persons if r.company}
     company_rows = _companies(db_session, wanted)
-    company_records = [_record(r, base, None) for r in companies]
+    company_records = [_record(r, base) for r in companies]
     ids = _insert(db_session, company_records, setup, progress)
     for record, cid in zip(company_records, ids, strict=True):
         key = str(record["name"]).upper()
         if key in wanted and key not in company_rows:
             company_rows[key] = {**{c: record.get(c) for c in COMPANY_COLUMNS}, "id": cid}
+    # Persons of one company inherit alike: what they take is worked out once per company.
+    inherited = {key: _inherited(company, setup) for key, company in company_rows.items()}
     records = [
-        _record(r, base, company_rows.get(r.company.upper()) if r.company else None, setup)
-        for r in persons
+        _record(r, base, inherited.get(r.company.upper()) if r.company else None) for r in persons
     ]
     ids += _insert(db_session, records, setup, progress)
     report.created = len(ids) - len(extra)
@@ -397,34 +399,32 @@ def _base(actor: Actor, setup: MarketingSetup) -> dict[str, object]:
 
 
 def _record(
-    row: _Row,
-    base: dict[str, object],
-    company: dict[str, object] | None,
-    setup: MarketingSetup | None = None,
+    row: _Row, base: dict[str, object], inherited: dict[str, object] | None = None
 ) -> dict[str, object]:
+    """Return the contact row to insert: the setup's defaults, the company's, then the file's."""
     values = row.values
     record = dict(base)
-    if company is not None and setup is not None:
-        record["company_id"], record["company_name"] = company["id"], company["name"]
-        _inherit(record, company, setup)
+    if inherited is not None:
+        record.update(inherited)
     elif row.company:
         record["company_name"] = row.company
     name = values["name"] or ""
-    record.update(
-        {attr: values.get(column) for column, attr in ATTRS.items() if values.get(column)}
-    )
-    record.update(
-        type=row.type,
-        name=name,
-        search_name=name.upper(),
-        email=values.get("email") or record.get("email"),
-        phone=values.get("phone") or record.get("phone"),
-        mobile_phone=values.get("mobile"),
-        vat_registration_no=re.sub(r"[\s.-]", "", values.get("vat") or "").upper() or None,
-    )
+    for column, attr in ATTRS.items():
+        if value := values.get(column):
+            record[attr] = value
+    record["type"] = row.type
+    record["name"] = name
+    record["search_name"] = name.upper()
+    if email := values.get("email"):
+        record["email"] = email
+    if phone := values.get("phone"):
+        record["phone"] = phone
+    record["mobile_phone"] = values.get("mobile")
+    vat = values.get("vat")
+    record["vat_registration_no"] = re.sub(r"[\s.-]", "", vat).upper() or None if vat else None
     for column in ("salesperson", "territory", "country", "language"):
-        if values.get(column):
-            record[column] = (values[column] or "").upper()
+        if value := values.get(column):
+            record[column] = value.upper()
     if row.type == "person" and not values.get("surname"):
         parts = name.split()
         record["surname"] = parts[-1][:60]
@@ -437,19 +437,22 @@ def _record(
     return record
 
 
-def _inherit(record: dict[str, object], company: dict[str, object], setup: MarketingSetup) -> None:
-    # The same rule as creating one person: the company's values beat the setup's defaults.
+def _inherited(company: dict[str, object], setup: MarketingSetup) -> dict[str, object]:
+    """Return what a new person takes from its company: the same rule as creating one."""
+    taken: dict[str, object] = {"company_id": company["id"], "company_name": company["name"]}
+    # The company's values beat the setup's defaults.
     for switch, attrs in INHERITED.items():
         if getattr(setup, switch):
             for attr in attrs:
                 if company.get(attr):
-                    record[attr] = company[attr]
+                    taken[attr] = company[attr]
     if setup.inherit_address:
-        record.update({attr: company.get(attr) for attr in ADDRESS_FIELDS})
+        taken.update({attr: company.get(attr) for attr in ADDRESS_FIELDS})
     if setup.inherit_communication:
         for attr in COMMUNICATION_ON_CREATE:
             if company.get(attr):
-                record[attr] = company[attr]
+                taken[attr] = company[attr]
+    return taken
 
 
 COMPANY_COLUMNS = (
@@ -466,15 +469,11 @@ COMPANY_COLUMNS = (
 
 def _companies(db_session: Session, names: set[str]) -> dict[str, dict[str, object]]:
     found: dict[str, dict[str, object]] = {}
-    keys = sorted(names)
     columns = [getattr(Contact, c) for c in COMPANY_COLUMNS]
-    for start in range(0, len(keys), 500):
-        stmt = (
-            select(*columns)
-            .where(Contact.search_name.in_(keys[start : start + 500]), Contact.type == "company")
-            .order_by(Contact.id)
-        )
-        for row in db_session.execute(stmt):
+    connection = db_session.connection()
+    for condition in one_of(connection, Contact.search_name, sorted(names)):
+        stmt = select(*columns).where(condition, Contact.type == "company").order_by(Contact.id)
+        for row in connection.execute(stmt):
             found.setdefault(row.name.upper(), dict(zip(COMPANY_COLUMNS, row, strict=True)))
     return found
 
@@ -484,14 +483,13 @@ def _insert(
 ) -> list[int]:
     """Insert contacts in chunks with their numbers, search words and search strings."""
     _number(db_session, records)
-    ids: list[int] = []
+    connection = db_session.connection()
+    ids = reserve_ids(connection, CONTACTS, len(records))
     for start in range(0, len(records), CHUNK):
         chunk = records[start : start + CHUNK]
-        # The ids come back with their numbers: asking for them in order would go row by row.
-        connection = db_session.connection()
-        stmt = insert(Contact).returning(Contact.no, Contact.id)
-        by_no = {no: cid for no, cid in connection.execute(stmt, [_columns(r) for r in chunk])}
-        chunk_ids = [by_no[str(r["no"])] for r in chunk]
+        chunk_ids = ids[start : start + CHUNK]
+        rows = [(cid, *map(r.get, RECORD_KEYS)) for cid, r in zip(chunk_ids, chunk, strict=True)]
+        copy_rows(connection, CONTACTS, ("id", *RECORD_KEYS), rows)
         words = {}
         strings = []
         for cid, record in zip(chunk_ids, chunk, strict=True):
@@ -505,20 +503,14 @@ def _insert(
             if record["type"] == "company" and setup.maintain_search_strings:
                 strings += [(cid, f, p, v) for f, p, v in dupes.search_strings_of(record)]
         search.store_words(db_session, words)
-        search.bulk_insert(
-            connection, "duplicate_search_string", ("contact_id", "field", "part", "value"), strings
-        )
-        ids += chunk_ids
+        copy_rows(connection, SEARCH_STRINGS, ("contact_id", "field", "part", "value"), strings)
         progress.advance(len(chunk))
     return ids
 
 
-RECORD_KEYS = (*(c.key for c in Contact.__table__.columns if c.key != "id"),)
-
-
-def _columns(record: dict[str, object]) -> dict[str, object]:
-    # One key set for every row, so that the rows go to the database in a few batches.
-    return {key: record.get(key) for key in RECORD_KEYS}
+CONTACTS = cast(Table, Contact.__table__)
+SEARCH_STRINGS = cast(Table, DuplicateSearchString.__table__)
+RECORD_KEYS = (*(c.key for c in CONTACTS.columns if c.key != "id"),)
 
 
 def _number(db_session: Session, records: list[dict[str, object]]) -> None:
@@ -547,10 +539,9 @@ def _number(db_session: Session, records: list[dict[str, object]]) -> None:
 
 def _taken(db_session: Session, numbers: set[str]) -> set[str]:
     taken: set[str] = set()
-    keys = sorted(numbers)
-    for start in range(0, len(keys), 500):
-        stmt = select(Contact.no).where(Contact.no.in_(keys[start : start + 500]))
-        taken.update(db_session.scalars(stmt))
+    connection = db_session.connection()
+    for condition in one_of(connection, Contact.no, sorted(numbers)):
+        taken.update(connection.scalars(select(Contact.no).where(condition)))
     return taken
 
 

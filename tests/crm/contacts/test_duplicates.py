@@ -1,10 +1,10 @@
 """Duplicates: evidence on create and on demand, pairs kept separate, merges move everything."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.contacts import service
-from crm.contacts.models import Contact, ContactType
+from crm.contacts.models import Contact, ContactSearchWord, ContactType, DuplicateSearchString
 from crm.errors import Conflict, InvalidInput
 from crm.setup import service as setup_service
 from tests.crm.contacts.test_service import _interaction, _opportunity, _task
@@ -142,6 +142,9 @@ def test_merge_moves_everything_and_deletes_the_duplicate(db_session, actor):
     assert (keep.city, keep.phone) == ("Berlin", "+49 30 99")
     assert moved["interaction_log_entry"] >= 1 and moved["contact"] == 1
     assert service.resolve(db_session=db_session, name="sales@acme.com").id == keep.id
+    for table in (ContactSearchWord, DuplicateSearchString):
+        left = select(func.count()).select_from(table).where(table.contact_id == dup.id)
+        assert db_session.scalar(left) == 0
 
 
 def test_merge_refuses_what_cannot_be_one(db_session, actor):

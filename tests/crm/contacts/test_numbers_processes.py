@@ -8,7 +8,7 @@ from sqlalchemy import delete, select, update
 from crm import db
 from crm.audit import Actor, Channel
 from crm.contacts import service
-from crm.contacts.models import Contact
+from crm.contacts.models import Contact, ContactSearchWord, DuplicateSearchString
 from crm.numbering import NumberSeries
 
 PER_PROCESS = 500
@@ -49,7 +49,10 @@ def test_two_processes_get_a_thousand_distinct_numbers(database_url):
     finally:
         # This test commits; leave the shared database as the other tests expect it.
         with engine.begin() as connection:
-            connection.execute(delete(Contact).where(Contact.created_by.in_(["P1", "P2"])))
+            made = select(Contact.id).where(Contact.created_by.in_(["P1", "P2"]))
+            for table in (ContactSearchWord, DuplicateSearchString):
+                connection.execute(delete(table).where(table.contact_id.in_(made)))
+            connection.execute(delete(Contact).where(Contact.id.in_(made)))
             connection.execute(
                 update(NumberSeries).where(NumberSeries.code == "CONTACT").values(last_no=before)
             )

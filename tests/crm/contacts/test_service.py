@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.contacts import service
-from crm.contacts.models import Contact, ContactType
+from crm.contacts.models import Contact, ContactSearchWord, ContactType, DuplicateSearchString
 from crm.errors import Ambiguous, Conflict, InvalidInput, NotFound
 from crm.interactions.models import InteractionGroup, InteractionLogEntry, InteractionTemplate
 from crm.opportunities.models import Opportunity, SalesCycle
@@ -429,6 +429,9 @@ def test_deleting_a_company_deletes_its_persons_and_unlinks_history(db_session, 
     db_session.expire_all()
     assert deleted.persons == 1
     assert db_session.scalars(select(Contact)).all() == []
+    # The search tables have no foreign key to cascade along: the delete took their rows.
+    for table in (ContactSearchWord, DuplicateSearchString):
+        assert db_session.scalar(select(func.count()).select_from(table)) == 0
     assert (own.contact_id, own.company_id, hers.contact_id, lost.contact_id) == (
         None,
         None,
