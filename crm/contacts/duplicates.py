@@ -11,6 +11,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Table,
     and_,
     bindparam,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -251,21 +253,44 @@ def _company_phone(contact: Contact) -> bool:
 
 _T = DuplicateSearchString
 _COUNT = func.count().label("hits")
+SLOTS = len(SEARCH_FIELDS) * 2
+# A search string shared by more companies than this ("TREET" of every Main Street) is
+# common: it is counted when scoring, but never used to find candidates.
+COMMON = 200
+
+
+def _is_slot(i: int) -> ColumnElement[bool]:
+    field, part, value = bindparam(f"f{i}"), bindparam(f"p{i}"), bindparam(f"v{i}")
+    return and_(_T.field == field, _T.part == part, _T.value == value)
+
+
 # Built once with a slot per search string: an OR of equalities lets both databases combine
 # index lookups, where a row-value IN list made PostgreSQL scan the table.
+_FREQUENCY = select(
+    *(
+        select(func.count())
+        .select_from(select(_T.contact_id).where(_is_slot(i)).limit(COMMON).subquery())
+        .scalar_subquery()
+        for i in range(SLOTS)
+    )
+)
+_PROBED = union(
+    *(
+        select(probe.c.contact_id).select_from(probe)
+        for probe in (
+            select(_T.contact_id)
+            .where(_is_slot(i), bindparam(f"probe{i}") == 1)
+            .limit(COMMON)
+            .subquery()
+            for i in range(SLOTS)
+        )
+    )
+).subquery()
 _STRING_HITS = (
     select(_T.contact_id, _COUNT)
     .where(
-        or_(
-            *(
-                and_(
-                    _T.field == bindparam(f"f{i}"),
-                    _T.part == bindparam(f"p{i}"),
-                    _T.value == bindparam(f"v{i}"),
-                )
-                for i in range(len(SEARCH_FIELDS) * 2)
-            )
-        ),
+        _T.contact_id.in_(select(_PROBED.c.contact_id)),
+        or_(*(_is_slot(i) for i in range(SLOTS))),
         _T.contact_id != bindparam("me"),
     )
     .group_by(_T.contact_id)
@@ -278,17 +303,28 @@ _STRING_HITS = (
 def _search_string_hits(
     db_session: Session, contact: Contact, setup: MarketingSetup, note: Note
 ) -> None:
+    """Note the companies sharing enough of this one's search strings (BC's hit percentage).
+
+    A company sharing `needed` of the k strings shares at least one of any k - needed + 1 of
+    them: only the rarest that many are looked up, so a string every company has costs
+    nothing, and then the candidates' hits are counted over all the strings.
+    """
     strings = search_strings(contact)
-    if not strings:
-        return
-    params: dict[str, object] = {"me": contact.id, "needed": hits_needed(setup)}
-    for index in range(len(SEARCH_FIELDS) * 2):
+    needed = hits_needed(setup)
+    if len(strings) < needed:
+        return  # too few fields filled in for any company to reach the hit percentage
+    connection = db_session.connection()
+    params: dict[str, object] = {"me": contact.id, "needed": needed}
+    for index in range(SLOTS):
         # Unused slots get a value no search string has (they are at most 10 characters).
         f, p, v = strings[index] if index < len(strings) else ("", "", "-" * 11)
-        params.update({f"f{index}": f, f"p{index}": p, f"v{index}": v})
-    rows = db_session.connection().execute(_STRING_HITS, params)
-    for other, hits in rows:
-        note(other, 50, f"{hits} of {len(SEARCH_FIELDS) * 2} search strings alike")
+        params.update({f"f{index}": f, f"p{index}": p, f"v{index}": v, f"probe{index}": 0})
+    counts = connection.execute(_FREQUENCY, params).one()
+    rarest = sorted(range(len(strings)), key=lambda index: counts[index])
+    for index in rarest[: len(strings) - needed + 1]:
+        params[f"probe{index}"] = 1
+    for other, hits in connection.execute(_STRING_HITS, params):
+        note(other, 50, f"{hits} of {SLOTS} search strings alike")
 
 
 def _similar_names(db_session: Session, contact: Contact, note: Note) -> None:
@@ -297,7 +333,8 @@ def _similar_names(db_session: Session, contact: Contact, note: Note) -> None:
         Contact.search_name == contact.search_name, Contact.type == contact.type
     )
     candidates = {cid: name for cid, name in connection.execute(same.limit(50))}
-    # Near misses share the name's most distinctive word: the one fewest contacts have.
+    # Near misses share the name's most distinctive word: the one fewest other contacts have
+    # (this contact is indexed already, so a word only it has, a typo say, counts 1).
     mine = core_name(contact.name)
     words = sorted(set(mine.split()))
     if words:
@@ -305,9 +342,9 @@ def _similar_names(db_session: Session, contact: Contact, note: Note) -> None:
             ContactSearchWord.word.in_(words)
         )
         grouped = connection.execute(counts.group_by(ContactSearchWord.word))
-        frequency = {word: count for word, count in grouped}
-        rarest = min(words, key=lambda w: frequency.get(w, 0))
-        if 1 < frequency.get(rarest, 0) <= RARE_WORD:
+        frequency = {word: count for word, count in grouped if count > 1}
+        rarest = min(frequency, key=frequency.__getitem__, default=None)
+        if rarest is not None and frequency[rarest] <= RARE_WORD:
             near = (
                 select(Contact.id, Contact.name)
                 .join(ContactSearchWord, ContactSearchWord.contact_id == Contact.id)

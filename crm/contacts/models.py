@@ -176,7 +176,7 @@ class ContactSearchWord(Base):
     """One normalized word of a contact's name, company, e-mail or phone, for `contact find`."""
 
     __tablename__ = "contact_search_word"
-    __table_args__ = (Index("ix_contact_search_word_word", "word"), LEAN_INDEX)
+    __table_args__ = (Index("ix_contact_search_word_word", "word", "contact_id"), LEAN_INDEX)
 
     contact_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     word: Mapped[str] = mapped_column(SearchWordType, primary_key=True)

@@ -23,8 +23,10 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    literal,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -36,6 +38,7 @@ WORD = re.compile(r"[^\W_]+")
 EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_WORD = 60
 CANDIDATES = 200
+SCANNED = 2000
 FUZZY_WORDS = 25
 
 
@@ -169,14 +172,12 @@ def find(
         stmt = _columns().where(*filters).order_by(Contact.search_name).limit(limit)
         return [_hit(row, 0.0) for row in db_session.connection().execute(stmt)]
 
-    ids = _candidate_ids(db_session, query, filters)
-    if not ids:
+    rows = _candidates(db_session, query, filters)
+    if not rows:
         return []
-    rows = db_session.connection().execute(_ROWS, {"ids": ids}).all()
     scores = _scores(rows, query, _exact_keys(query))
-    hits = [_hit(row, score) for row, score in zip(rows, scores, strict=True)]
-    hits.sort(key=lambda hit: (-hit.score, hit.name, hit.no))
-    return hits[:limit]
+    ranked = sorted(zip(scores, rows, strict=True), key=lambda p: (-p[0], p[1].name, p[1].no))
+    return [_hit(row, score) for score, row in ranked[:limit]]
 
 
 def _columns() -> Select[int, str, str, str, str | None, str | None, str | None, str | None]:
@@ -219,6 +220,18 @@ _PREFIX = (
     .order_by(_W.word)
     .limit(FUZZY_WORDS)
 )
+# Words of letters are listed once each in the gram index under their leading trigram: their
+# extensions are read from there, without walking every contact a common word has.
+_PREFIX_LETTERS = (
+    select(SearchGram.word)
+    .where(
+        SearchGram.gram == bindparam("lead"),
+        SearchGram.word >= bindparam("low"),
+        SearchGram.word < bindparam("high"),
+    )
+    .order_by(SearchGram.word)
+    .limit(FUZZY_WORDS)
+)
 _NEAR = (
     select(SearchGram.word, _SHARED)
     .where(SearchGram.gram.in_(bindparam("grams", expanding=True)))
@@ -227,22 +240,16 @@ _NEAR = (
     .order_by(_SHARED.desc())
     .limit(FUZZY_WORDS * 4)
 )
-_CANDIDATES = (
-    select(_W.contact_id, _HITS)
-    .where(_W.word.in_(bindparam("words", expanding=True)))
-    .group_by(_W.contact_id)
-    .order_by(_HITS.desc())
-    .limit(CANDIDATES)
-)
 _BY_EMAIL = select(Contact.id).where(Contact.search_email == bindparam("email"))
 _BY_ALT_EMAIL = select(ContactAltEmail.contact_id).where(
     ContactAltEmail.search_email == bindparam("email")
 )
 
 
-def _candidate_ids(
+def _candidates(
     db_session: Session, query: str, filters: Sequence[ColumnElement[bool]]
-) -> list[int]:
+) -> Sequence[Any]:
+    """Return the rows of the contacts worth scoring: a few hundred at most."""
     connection = db_session.connection()
     if EMAIL_LIKE.match(query):
         # A whole address names its contacts; only an unknown one is searched loosely.
@@ -250,26 +257,60 @@ def _candidate_ids(
         ids = list(connection.scalars(_BY_EMAIL, {"email": key}))
         ids += connection.scalars(_BY_ALT_EMAIL, {"email": key})
         if ids:
-            return ids
+            return connection.execute(_ROWS, {"ids": ids}).all()
         query = query.partition("@")[0]
+    # One group of indexed words per typed word: the word, its extensions and near misses.
     exact = _exact_keys(query)
-    matched = set(exact)
+    groups = [set(exact)] if exact else []
     if not exact or len(exact[0]) < 9:
         for word in words_of(query):
-            matched.update(_similar_words(connection, word))
-    if not matched:
+            if similar := _similar_words(connection, word):
+                groups.append(similar)
+    if not groups:
         return []
+    params = {f"words{index}": sorted(words) for index, words in enumerate(groups)}
     if filters:
-        stmt = (
-            select(_W.contact_id, _HITS)
-            .join(Contact, Contact.id == _W.contact_id)
-            .where(_W.word.in_(sorted(matched)), *filters)
-            .group_by(_W.contact_id)
-            .order_by(_HITS.desc())
-            .limit(CANDIDATES)
+        statement = _ranked(len(groups), filters)
+    elif (statement := _RANKED.get(len(groups))) is None:
+        # Built once per number of typed words: composing costs more than running it.
+        statement = _RANKED[len(groups)] = _ranked(len(groups))
+    return connection.execute(statement, params).all()
+
+
+_RANKED: dict[int, Select[Any]] = {}
+
+
+def _ranked(typed: int, filters: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
+    """Return the statement picking the candidates: contacts having the rarest words first.
+
+    Each typed word (its indexed words are bound as words0, words1, ...) reads at most SCANNED
+    contacts, so a word half the table has ("Street", "Traders") costs no more than a rare
+    one. A contact scores, for each typed word it has, one over the number of contacts read
+    for that word: one match on a rare word outweighs matches on several common ones, as a
+    company's number outweighs the words of its name.
+    """
+    parts = []
+    for index in range(typed):
+        part = select(literal(index).label("typed"), _W.contact_id).where(
+            _W.word.in_(bindparam(f"words{index}", expanding=True))
         )
-        return [row[0] for row in connection.execute(stmt)]
-    return [row[0] for row in connection.execute(_CANDIDATES, {"words": sorted(matched)})]
+        if filters:
+            part = part.join(Contact, Contact.id == _W.contact_id).where(*filters)
+        read = part.limit(SCANNED).subquery()
+        parts.append(select(read.c.typed, read.c.contact_id))
+    found = union_all(*parts).subquery()
+    weighted = select(
+        found.c.contact_id,
+        (literal(1.0) / func.count().over(partition_by=found.c.typed)).label("weight"),
+    ).subquery()
+    best = (
+        select(weighted.c.contact_id)
+        .group_by(weighted.c.contact_id)
+        .order_by(func.sum(weighted.c.weight).desc(), weighted.c.contact_id)
+        .limit(CANDIDATES)
+        .subquery()
+    )
+    return _columns().join(best, best.c.contact_id == Contact.id)
 
 
 def _exact_keys(query: str) -> list[str]:
@@ -284,7 +325,13 @@ def _similar_words(connection: Connection, word: str) -> set[str]:
     """Return the indexed words this one may mean: the word, its extensions, its near misses."""
     # One letter is too short to widen: only the word itself (words never hold \x01).
     high = word + "\uffff" if len(word) >= 2 else word + "\x01"
-    found = set(connection.scalars(_PREFIX, {"low": word, "high": high}))
+    if len(word) >= 2 and word.isalpha():
+        lead = {"lead": f" {word[:2]}", "low": word, "high": high}
+        found = set(connection.scalars(_PREFIX_LETTERS, lead))
+        if len(word) == 2:
+            found.add(word)  # too short for the gram index, which lists its extensions only
+    else:
+        found = set(connection.scalars(_PREFIX, {"low": word, "high": high}))
     # A word the index knows was typed right: its near misses would only add noise.
     if word in found or not _fuzzy_candidate(word):
         return found

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from crm.contacts import service
+from crm.contacts import service, transfer
 from crm.contacts.models import Contact, ContactSearchWord, ContactType, DuplicateSearchString
 from crm.errors import Conflict, InvalidInput
 from crm.setup import service as setup_service
@@ -40,6 +40,37 @@ def test_search_strings_follow_business_centrals_hit_rule(db_session, actor):
 
     assert any("search strings alike" in e for e in dup.evidence)
     assert "same VAT no. DE123456789" in dup.evidence
+
+
+def test_search_strings_shared_by_every_company_still_find_the_one_alike(
+    db_session, actor, tmp_path
+):
+    # Hundreds of companies share the address, city and post code: those strings are too
+    # common to find candidates by, but still count towards the hits of the real duplicate.
+    street = dict(address="1 Main Street", city="Berlin", post_code="10115")
+    lines = ["name,address,city,post_code,phone"]
+    lines += [f"Filler {i},1 Main Street,Berlin,10115,+49 30 {500000 + i}" for i in range(250)]
+    (tmp_path / "fillers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    transfer.import_csv(db_session=db_session, actor=actor, path=tmp_path / "fillers.csv")
+    first = add(db_session, actor, "Globex Trading", phone="+49 40 777888", **street).contact
+
+    outcome = add(db_session, actor, "Globex Trading", phone="+49 40 777888", **street)
+
+    strings = {
+        d.contact.id: e for d in outcome.duplicates for e in d.evidence if "search strings" in e
+    }
+    assert strings == {first.id: "10 of 16 search strings alike"}
+
+
+def test_a_misspelt_name_is_matched_by_its_other_words(db_session, actor):
+    first = add(db_session, actor, "Southridge Video Partners").contact
+    add(db_session, actor, "Northwind Video Partners")
+
+    outcome = add(db_session, actor, "Southrigde Video Partners")
+
+    [dup] = outcome.duplicates
+    assert dup.contact.id == first.id
+    assert any(e.startswith(("same name", "similar name")) for e in dup.evidence)
 
 
 def test_free_mail_domains_are_no_evidence(db_session, actor):

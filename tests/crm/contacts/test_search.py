@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.contacts import service
+from crm.contacts import search, service
 from crm.contacts.models import ContactType
 from crm.errors import InvalidInput
 from crm.setup import service as setup_service
@@ -83,3 +83,24 @@ def test_changes_are_findable_at_once(db_session, actor, people):
 
     assert names(db_session, "initrode")[0] == "Initrode"
     assert "John Smith" in names(db_session, "initrode")  # the company name moved to persons
+
+
+def test_a_rare_word_outweighs_words_every_contact_has(db_session, people, monkeypatch):
+    # Read only 5 contacts per typed word, as if "Harbor" and "Traders" were half the table.
+    monkeypatch.setattr(search, "SCANNED", 5)
+    monkeypatch.setattr(search, "_RANKED", {})
+    for index in range(30):
+        people["add"](f"Harbor Traders {index}")
+
+    hits = service.find(db_session=db_session, text="Harbor Traders 17")
+    assert hits[0].name == "Harbor Traders 17"
+    assert service.find(db_session=db_session, text="Harbr Tradres 23")[0].name == (
+        "Harbor Traders 23"
+    )
+
+
+def test_two_letters_find_the_word_and_its_extensions(db_session, people):
+    people["add"]("Ox Logistics")
+
+    assert {hit.name for hit in service.find(db_session=db_session, text="ox")} == {"Ox Logistics"}
+    assert "Globex GmbH" in {hit.name for hit in service.find(db_session=db_session, text="gl")}
