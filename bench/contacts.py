@@ -371,7 +371,8 @@ def main() -> None:
             check_times, create_times = [], []
             with sessions() as session:
                 setup = get_marketing_setup(db_session=session)
-                for index in range(200):
+                # The first ten warm the statement caches, as on a server running a while.
+                for index in range(-10, 200):
                     model = rng.choice(rows)
                     kind = ContactType(model["type"])
                     company = None
@@ -386,10 +387,12 @@ def main() -> None:
                         company=company,
                         values={"email": f"new{index}@{model['email'].split('@')[1]}"},
                     )
-                    create_times.append((time.perf_counter() - start) * 1000)
+                    if index >= 0:
+                        create_times.append((time.perf_counter() - start) * 1000)
                     start = time.perf_counter()
                     duplicates.check(session, outcome.contact, setup)
-                    check_times.append((time.perf_counter() - start) * 1000)
+                    if index >= 0:
+                        check_times.append((time.perf_counter() - start) * 1000)
                 session.rollback()
             lines.append(
                 f"duplicate check on create: median {statistics.median(check_times):.1f}"

@@ -22,6 +22,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -128,6 +129,8 @@ FREE_MAIL = frozenset(
 )
 THRESHOLD = 50
 RARE_WORD = 2000
+# Contacts read for near misses of a name: every one when its rarest word is rarer than this.
+NEAR = 50
 MAX_SHOWN = 10
 
 
@@ -183,6 +186,47 @@ def core_name(name: str) -> str:
     return " ".join(w for w in search.words_of(name) if w not in LEGAL_FORMS)
 
 
+_KIND = bindparam("kind")
+# Built once: composing a statement costs more than running it on an indexed table.
+_SAME_EMAIL = union_all(
+    *(
+        select(found.c.id)
+        for found in (
+            select(Contact.id)
+            .where(Contact.type == _KIND, Contact.search_email == bindparam("email"))
+            .limit(MAX_SHOWN)
+            .subquery(),
+            select(ContactAltEmail.contact_id.label("id"))
+            .where(ContactAltEmail.search_email == bindparam("email"))
+            .limit(MAX_SHOWN)
+            .subquery(),
+        )
+    )
+)
+_SAME_DOMAIN = (
+    select(ContactSearchWord.contact_id)
+    .join(Contact, Contact.id == ContactSearchWord.contact_id)
+    .where(
+        ContactSearchWord.word == bindparam("word"),
+        Contact.type == _KIND,
+        ~exists().where(InternalDomain.domain == bindparam("domain")),
+    )
+    .limit(50)
+)
+_SAME_PHONE = (
+    select(Contact.id)
+    .where(Contact.type == _KIND, Contact.search_phone == bindparam("phone"))
+    .limit(MAX_SHOWN)
+)
+_SAME_VAT = (
+    select(Contact.id).where(Contact.vat_registration_no == bindparam("vat")).limit(MAX_SHOWN)
+)
+_SAME_COMPANY = select(Contact.id).where(
+    Contact.id.in_(bindparam("ids", expanding=True)), Contact.company_id == bindparam("company")
+)
+_RECORDS = select(Contact).where(Contact.id.in_(bindparam("ids", expanding=True)))
+
+
 def check(db_session: Session, contact: Contact, setup: MarketingSetup) -> list[Duplicate]:
     """Return the contacts that look like this one, most alike first, with the evidence."""
     found: dict[int, Duplicate] = {}
@@ -191,55 +235,44 @@ def check(db_session: Session, contact: Contact, setup: MarketingSetup) -> list[
         if other_id != contact.id:
             found.setdefault(other_id, Duplicate(contact=contact)).add(points, reason)
 
-    same_type = Contact.type == contact.type
+    connection = db_session.connection()
+    kind = contact.type
     if contact.search_email:
-        # Two lookups rather than one OR: each then uses its own index.
-        stmt = select(Contact.id).where(same_type, Contact.search_email == contact.search_email)
-        alt = select(ContactAltEmail.contact_id).where(
-            ContactAltEmail.search_email == contact.search_email
-        )
-        others = set(db_session.connection().scalars(stmt.limit(MAX_SHOWN)))
-        others.update(db_session.connection().scalars(alt.limit(MAX_SHOWN)))
-        for other in others:
+        email = contact.search_email
+        for other in set(connection.scalars(_SAME_EMAIL, {"kind": kind, "email": email})):
             note(other, 60, f"same e-mail {contact.email}")
-        domain = contact.search_email.rpartition("@")[2]
-        # Colleagues share a domain; only for companies does it hint at a duplicate.
-        if (
-            contact.is_company
-            and domain not in FREE_MAIL
-            and db_session.get(InternalDomain, domain) is None
-        ):
-            stmt = (
-                select(ContactSearchWord.contact_id)
-                .join(Contact, Contact.id == ContactSearchWord.contact_id)
-                .where(ContactSearchWord.word == "@" + domain, same_type)
-            )
-            for other in db_session.connection().scalars(stmt.limit(50)):
+        domain = email.rpartition("@")[2]
+        # Colleagues share a domain; only for companies does it hint at a duplicate, and
+        # never for a free mail provider or one of our own domains.
+        if contact.is_company and domain not in FREE_MAIL:
+            params = {"kind": kind, "word": "@" + domain, "domain": domain}
+            for other in connection.scalars(_SAME_DOMAIN, params):
                 note(other, 20, f"same e-mail domain {domain}")
     if contact.search_phone and not _company_phone(contact):
-        stmt = select(Contact.id).where(same_type, Contact.search_phone == contact.search_phone)
-        for other in db_session.connection().scalars(stmt.limit(MAX_SHOWN)):
+        params = {"kind": kind, "phone": contact.search_phone}
+        for other in connection.scalars(_SAME_PHONE, params):
             note(other, 40, f"same phone {contact.phone}")
     if contact.vat_registration_no:
-        stmt = select(Contact.id).where(Contact.vat_registration_no == contact.vat_registration_no)
-        for other in db_session.connection().scalars(stmt.limit(MAX_SHOWN)):
+        for other in connection.scalars(_SAME_VAT, {"vat": contact.vat_registration_no}):
             note(other, 60, f"same VAT no. {contact.vat_registration_no}")
     if contact.is_company and setup.maintain_search_strings:
         _search_string_hits(db_session, contact, setup, note)
     _similar_names(db_session, contact, note)
+    if not found:
+        return []
 
     separate = _separate_ids(db_session, contact.id)
     ids = [cid for cid in found if cid not in separate]
     if contact.company_id and ids:
-        stmt = select(Contact.id).where(
-            Contact.id.in_(ids), Contact.company_id == contact.company_id
-        )
-        for cid in db_session.connection().scalars(stmt):
+        params = {"ids": ids, "company": contact.company_id}
+        for cid in connection.scalars(_SAME_COMPANY, params):
             found[cid].add(10, "same company")
     ids = [cid for cid in ids if found[cid].score >= THRESHOLD]
+    if not ids:
+        return []
     result = [
         Duplicate(other, found[other.id].score, found[other.id].evidence)
-        for other in db_session.scalars(select(Contact).where(Contact.id.in_(ids)))
+        for other in db_session.scalars(_RECORDS, {"ids": ids})
     ]
     result.sort(key=lambda d: (-d.score, d.contact.no))
     return result[:MAX_SHOWN]
@@ -327,30 +360,46 @@ def _search_string_hits(
         note(other, 50, f"{hits} of {SLOTS} search strings alike")
 
 
+_SAME_NAME = (
+    select(Contact.id, Contact.name)
+    .where(Contact.search_name == bindparam("name"), Contact.type == _KIND)
+    .limit(50)
+)
+_WORD_COUNTS = (
+    select(ContactSearchWord.word, func.count())
+    .where(ContactSearchWord.word.in_(bindparam("words", expanding=True)))
+    .group_by(ContactSearchWord.word)
+)
+_NEAR = (
+    select(Contact.id, Contact.name)
+    .join(ContactSearchWord, ContactSearchWord.contact_id == Contact.id)
+    .where(ContactSearchWord.word == bindparam("word"), Contact.type == _KIND)
+    .limit(NEAR)
+)
+_SEPARATE = select(ContactDuplicate.contact_id, ContactDuplicate.duplicate_id).where(
+    ContactDuplicate.separate.is_(True),
+    or_(
+        ContactDuplicate.contact_id == bindparam("me"),
+        ContactDuplicate.duplicate_id == bindparam("me"),
+    ),
+)
+
+
 def _similar_names(db_session: Session, contact: Contact, note: Note) -> None:
     connection = db_session.connection()
-    same = select(Contact.id, Contact.name).where(
-        Contact.search_name == contact.search_name, Contact.type == contact.type
-    )
-    candidates = {cid: name for cid, name in connection.execute(same.limit(50))}
+    same = {"name": contact.search_name, "kind": contact.type}
+    candidates = {cid: name for cid, name in connection.execute(_SAME_NAME, same)}
     # Near misses share the name's most distinctive word: the one fewest other contacts have
     # (this contact is indexed already, so a word only it has, a typo say, counts 1).
     mine = core_name(contact.name)
     words = sorted(set(mine.split()))
     if words:
-        counts = select(ContactSearchWord.word, func.count()).where(
-            ContactSearchWord.word.in_(words)
-        )
-        grouped = connection.execute(counts.group_by(ContactSearchWord.word))
+        grouped = connection.execute(_WORD_COUNTS, {"words": words})
         frequency = {word: count for word, count in grouped if count > 1}
         rarest = min(frequency, key=frequency.__getitem__, default=None)
         if rarest is not None and frequency[rarest] <= RARE_WORD:
-            near = (
-                select(Contact.id, Contact.name)
-                .join(ContactSearchWord, ContactSearchWord.contact_id == Contact.id)
-                .where(ContactSearchWord.word == rarest, Contact.type == contact.type)
-            )
-            candidates.update({cid: name for cid, name in connection.execute(near.limit(200))})
+            near = connection.execute(_NEAR, {"word": rarest, "kind": contact.type})
+            candidates.update({cid: name for cid, name in near})
     for other_id, name in candidates.items():
         ratio = fuzz.token_sort_ratio(mine, core_name(name))
         # Two persons may share a name; two companies hardly ever do.
@@ -362,15 +411,7 @@ def _similar_names(db_session: Session, contact: Contact, note: Note) -> None:
 
 
 def _separate_ids(db_session: Session, contact_id: int) -> set[int]:
-    pairs = db_session.connection().execute(
-        select(ContactDuplicate.contact_id, ContactDuplicate.duplicate_id).where(
-            ContactDuplicate.separate.is_(True),
-            or_(
-                ContactDuplicate.contact_id == contact_id,
-                ContactDuplicate.duplicate_id == contact_id,
-            ),
-        )
-    )
+    pairs = db_session.connection().execute(_SEPARATE, {"me": contact_id})
     return {a if b == contact_id else b for a, b in pairs}
 
 
