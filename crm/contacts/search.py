@@ -70,10 +70,12 @@ def words_of(text: str | None) -> list[str]:
     return list(_words(text)) if text else []
 
 
-@lru_cache(maxsize=16384)
-def _words(text: str) -> tuple[str, ...]:
-    # Remembered: a bulk import splits each company's name once, not once per person.
+def _split(text: str) -> tuple[str, ...]:
     return tuple(w[:MAX_WORD] for w in WORD.findall(fold(text)))
+
+
+# Names are remembered: a bulk import splits each company's name once, not once per person.
+_words = lru_cache(maxsize=16384)(_split)
 
 
 def contact_words(
@@ -93,8 +95,8 @@ def contact_words(
     for email in emails:
         if email and "@" in email:
             local, _, domain = email.lower().rpartition("@")
-            found.update(words_of(local))
-            found.update(words_of(domain.split(".")[0]))
+            found.update(_split(local))  # addresses are unique: not worth remembering
+            found.update(_words(domain.split(".")[0]))
             found.add(("@" + domain)[:MAX_WORD])
     for phone in phones:
         if digits := search_phone(phone):
@@ -136,7 +138,8 @@ def store_words(db_session: Session, words: dict[int, set[str]]) -> None:
     if not rows:
         return
     copy_rows(db_session.connection(), _WORDS, ("contact_id", "word"), rows)
-    vocabulary = {w for ws in words.values() for w in ws if _fuzzy_candidate(w)}
+    vocabulary = {w for ws in words.values() for w in ws}
+    vocabulary = {w for w in vocabulary if _fuzzy_candidate(w)}
     store_grams(db_session, vocabulary)
 
 
