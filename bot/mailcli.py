@@ -102,6 +102,7 @@ def build_pipeline(app: "Rapport", notifier: "Notifier | None" = None) -> "Pipel
         sender_cap=settings.mail_sender_cap,
         max_bytes=settings.mail_max_bytes,
         log_private=settings.mail_log_private,
+        workers=settings.mail_workers,
         unsubscribe_secret=secret.get_secret_value() if secret else None,
     )
     return Pipeline(

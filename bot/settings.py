@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     mail_sender_cap: int = Field(60, description="Messages per sender and hour before skipping.")
     mail_max_bytes: int = Field(25 * 1024 * 1024, description="Larger messages go to failed.")
     mail_log_private: bool = Field(False, description="Log mail marked private or confidential.")
+    mail_workers: int = Field(
+        0, ge=0, le=16, description="Messages logged at once; 0: 2 on PostgreSQL, 1 on SQLite."
+    )
 
     dataverse_url: str | None = Field(None, description="Dynamics 365 Sales environment URL.")
     dataverse_tenant_id: str | None = Field(None, description="Entra tenant of Dataverse.")

@@ -40,6 +40,19 @@ class MailConfig:
     log_private: bool = False
     batch: int = 500
     unsubscribe_secret: str | None = None  # signs campaign unsubscribe tokens; bot passes it
+    # Messages logged side by side, each in its own transaction on its own connection.
+    # PostgreSQL overlaps one message's round trips with the next one's parsing; SQLite
+    # takes one writer at a time, so 0 (the default) means 2 there and 1 on SQLite.
+    workers: int = 0
+
+
+@dataclass
+class Handled:
+    """What became of one message in the database, and where it goes in the mailbox."""
+
+    status: str
+    failed: str | None = None  # the reason, when the message goes to the failed folder
+    notice: tuple[MailFacts, Outcome, Report] | None = None
 
 
 @dataclass
@@ -77,7 +90,7 @@ class Pipeline:
         self._directory: maillog.Directory | None = None
         self._template: str | None = None
         self._rules: LogRules | None = None
-        self._session: Session | None = None
+        self._local = threading.local()  # each worker's session for the pass
 
     def ready(self) -> str | None:
         """Return why mail cannot be logged yet (a missing setup), or None when it can."""
@@ -101,25 +114,85 @@ class Pipeline:
             summary.counts["waiting"] = self.mailbox.count()
             return summary
         self._directory = None
-        # One session on one connection for the pass, one transaction per message: what a
-        # message commits is its own, the setup rows read for the first message serve the
-        # others, and no message pays for a pool checkout (a ping on PostgreSQL).
+        self.internal()  # read once, before any worker asks
+        # One session on one connection per worker and pass, one transaction per message:
+        # what a message commits is its own, the setup rows read for the first message serve
+        # the others, and no message pays for a pool checkout (a ping on PostgreSQL).
+        items = self.mailbox.queue(limit or self.config.batch)
         with self._pass_session() as session:
-            self._session = session
-            held = maillog.setup_rows(db_session=session)
             self._rules = log_rules(db_session=session)
-            session.commit()  # end the read, so each message opens its own transaction
-            try:
-                for item in self.mailbox.queue(limit or self.config.batch):
-                    summary.counts[self.process(item)] += 1
-                    if stop is not None and stop.is_set():
-                        break
-            finally:
-                self._session = self._rules = None
-                del held
+            parallel = self._workers(session)
+            if parallel > 1:
+                session.commit()
+                self._run_parallel(items, parallel, summary, stop)
+            else:
+                with self._worker_state(session):
+                    for item in items:
+                        summary.counts[self.process(item)] += 1
+                        if stop is not None and stop.is_set():
+                            break
+            self._rules = None
         if summary.total:
             log.info("Mailbox pass: %s", summary)
         return summary
+
+    def _workers(self, session: Session) -> int:
+        if not isinstance(session.get_bind(), Engine):
+            return 1  # one connection given from outside (the tests' rolled-back one)
+        if self.config.workers > 0:
+            return self.config.workers
+        return 1 if session.get_bind().dialect.name == "sqlite" else 2
+
+    @contextmanager
+    def _worker_state(self, session: Session) -> Iterator[None]:
+        # The salespeople and template rows are held, so that the session's identity map
+        # answers every message's lookups of them.
+        held = maillog.setup_rows(db_session=session)
+        session.commit()  # end the read, so each message opens its own transaction
+        self._local.session = session
+        try:
+            yield
+        finally:
+            self._local.session = None
+            del held
+
+    def _run_parallel(
+        self,
+        items: Iterator[QueuedMessage],
+        workers: int,
+        summary: RunSummary,
+        stop: threading.Event | None,
+    ) -> None:
+        """Log messages on worker threads, each taking the next message from the queue.
+
+        The database work runs side by side; the mailbox (reading, moving, replying) is used
+        by one worker at a time, and a message moves only after its worker committed it: the
+        order that keeps every message, whatever fails.
+        """
+        mailbox = threading.Lock()
+
+        def worker() -> None:
+            try:
+                with self._pass_session() as session, self._worker_state(session):
+                    while stop is None or not stop.is_set():
+                        with mailbox:
+                            item = next(items, None)
+                        if item is None:
+                            return
+                        handled = self.handle(item)
+                        with mailbox:
+                            summary.counts[self.file_away(item, handled)] += 1
+            except Exception:
+                log.exception("A mail worker stopped; its messages stay queued")
+
+        threads = [
+            threading.Thread(target=worker, name=f"mail-worker-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     @contextmanager
     def _pass_session(self) -> Iterator[Session]:
@@ -134,12 +207,13 @@ class Pipeline:
 
     @contextmanager
     def _begin(self) -> Iterator[Session]:
-        if self._session is None:
-            with self.sessions.begin() as session:
-                yield session
+        session: Session | None = getattr(self._local, "session", None)
+        if session is None:
+            with self.sessions.begin() as fresh:
+                yield fresh
             return
-        with self._session.begin():
-            yield self._session
+        with session.begin():
+            yield session
 
     def internal(self) -> Internal:
         """Return our side as the classifier needs it, read once per pass."""
@@ -154,6 +228,10 @@ class Pipeline:
 
     def process(self, item: QueuedMessage) -> str:
         """Process one message; whatever goes wrong, it ends in storage or failed."""
+        return self.file_away(item, self.handle(item))
+
+    def handle(self, item: QueuedMessage) -> Handled:
+        """Log or record one message in its own transaction; the mailbox is not touched."""
         key = "sha256:" + hashlib.sha256(item.raw).hexdigest()
         if len(item.raw) > self.config.max_bytes:
             reason = f"larger than {self.config.max_bytes:,} bytes ({len(item.raw):,})"
@@ -174,35 +252,45 @@ class Pipeline:
         if skip := self._skip_reason(result):
             status = MessageStatus.FAILED if result.refused else MessageStatus.SKIPPED
             return self._file(item, facts, status, skip)
-        try:
-            with self._begin() as session:
-                outcome = maillog.log_message(
-                    db_session=session,
-                    facts=facts,
-                    policy=self.config.policy,
-                    sender_cap=self.config.sender_cap,
-                    known=self._directory,
-                    template=self._template,
-                    rules=self._rules,
-                )
-                report = self._report(outcome, facts, result)
-        except IntegrityError:
-            # Another instance logged the same message at the same moment; it is done.
-            log.info("Mail %s was logged by another instance", facts.message_id or key)
-            self.mailbox.store(item.ref)
-            return "replayed"
-        except CrmError as error:
-            return self._fail(item, facts, error.message)
-        except Exception as error:
-            log.exception("Mail %s failed", facts.message_id or key)
-            return self._fail(item, facts, f"{type(error).__name__}: {error}")
-
-        self.mailbox.store(item.ref)
+        for attempt in (1, 2):
+            try:
+                with self._begin() as session:
+                    outcome = maillog.log_message(
+                        db_session=session,
+                        facts=facts,
+                        policy=self.config.policy,
+                        sender_cap=self.config.sender_cap,
+                        known=self._directory,
+                        template=self._template,
+                        rules=self._rules,
+                    )
+                    report = self._report(outcome, facts, result)
+                break
+            except IntegrityError:
+                # Another worker or instance logged this message, or a copy of its original,
+                # at the same moment: once more, and what it logged is seen and not repeated.
+                log.info("Mail %s was logged meanwhile (attempt %d)", facts.key, attempt)
+            except CrmError as error:
+                return self._fail(item, facts, error.message)
+            except Exception as error:
+                log.exception("Mail %s failed", facts.message_id or key)
+                return self._fail(item, facts, f"{type(error).__name__}: {error}")
+        else:
+            return Handled("replayed")
         if outcome.replayed:
-            return "replayed"
-        if report is not None:
-            self._notify(facts, outcome, report)
-        return outcome.message.status
+            return Handled("replayed")
+        notice = (facts, outcome, report) if report is not None else None
+        return Handled(outcome.message.status, notice=notice)
+
+    def file_away(self, item: QueuedMessage, handled: Handled) -> str:
+        """Move a handled message to storage or failed, then tell whoever forwarded it."""
+        if handled.failed is not None:
+            self.mailbox.fail(item.ref, handled.failed)
+        else:
+            self.mailbox.store(item.ref)
+        if handled.notice is not None:
+            self._notify(*handled.notice)
+        return handled.status
 
     def facts(
         self, message: ParsedMessage, result: Classification, internal: Internal, key: str
@@ -240,7 +328,7 @@ class Pipeline:
             return "marked private or confidential"
         return None
 
-    def _unsubscribe(self, item: QueuedMessage, facts: MailFacts, subject: str) -> str:
+    def _unsubscribe(self, item: QueuedMessage, facts: MailFacts, subject: str) -> Handled:
         # The recipient answers a campaign's List-Unsubscribe: only the signed token counts,
         # the sender is no salesperson, and the mail is never answered.
         secret = self.config.unsubscribe_secret
@@ -258,7 +346,7 @@ class Pipeline:
 
     def _bounce(
         self, item: QueuedMessage, facts: MailFacts, message: ParsedMessage, reason: str
-    ) -> str:
+    ) -> Handled:
         # A bounce quotes the headers of what we sent; a Rapport Message-ID among them names
         # the campaign mail whose address no longer takes mail.
         text = item.raw.decode("utf-8", "replace") + "\n" + message.text
@@ -281,7 +369,7 @@ class Pipeline:
         status: MessageStatus,
         reason: str,
         action: Callable[[Session], str] | None = None,
-    ) -> str:
+    ) -> Handled:
         try:
             with self._begin() as session:
                 if maillog.get_message(db_session=session, key=facts.key) is None:
@@ -290,13 +378,10 @@ class Pipeline:
                     maillog.record(db_session=session, facts=facts, status=status, reason=reason)
         except Exception:
             log.exception("Could not record mail %s as %s", facts.key, status.value)
-        if status == MessageStatus.FAILED:
-            self.mailbox.fail(item.ref, reason)
-        else:
-            self.mailbox.store(item.ref)
-        return status.value
+        failed = reason if status == MessageStatus.FAILED else None
+        return Handled(status.value, failed=failed)
 
-    def _fail(self, item: QueuedMessage, facts: MailFacts, reason: str) -> str:
+    def _fail(self, item: QueuedMessage, facts: MailFacts, reason: str) -> Handled:
         log.warning("Mail %s moved to failed: %s", facts.message_id or item.ref, reason)
         return self._file(item, facts, MessageStatus.FAILED, reason)
 

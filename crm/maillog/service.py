@@ -108,6 +108,8 @@ class Outcome:
     created: list[str] = field(default_factory=list)
     salesperson: Salesperson | None = None
     replayed: bool = False
+    # The mail_interaction rows of what was logged, written with the message record.
+    records: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -271,7 +273,7 @@ def _finish(db_session: Session, outcome: Outcome, reason: str) -> Outcome:
     if not outcome.logged and not outcome.pending and not outcome.notes:
         outcome.notes.append("it has no external counterpart")
     message.reason = "; ".join(outcome.notes)[:500]
-    insert_loaded(db_session, message)
+    insert_loaded(db_session, message, along=(_MAIL_INTERACTIONS, outcome.records))
     if outcome.pending:
         for pending in outcome.pending:
             pending.message = message
@@ -352,7 +354,8 @@ _SEEN = union_all(
         MailInteraction.dedupe_key == bindparam("dedupe_key")
     ),
 )
-_RECORD_MAIL_INTERACTION = insert(cast(Table, MailInteraction.__table__))
+_MAIL_INTERACTIONS = cast(Table, MailInteraction.__table__)
+_RECORD_MAIL_INTERACTION = insert(_MAIL_INTERACTIONS)
 
 
 def _log_party(
@@ -385,7 +388,9 @@ def _log_party(
     if contact.id in done:
         outcome.notes.append(f"already logged for {contact.no}")
         return
-    entry = _log_once(db_session, facts, contact, template, outcome, checked=True, rules=rules)
+    entry = _log_once(
+        db_session, facts, contact, template, outcome, checked=True, rules=rules, deferred=True
+    )
     if entry is not None:
         done.add(contact.id)
         outcome.logged.append((contact, entry))
@@ -400,6 +405,7 @@ def _log_once(
     *,
     checked: bool = False,
     rules: LogRules | None = None,
+    deferred: bool = False,
 ) -> InteractionLogEntry | None:
     done = select(MailInteraction.id).where(
         MailInteraction.dedupe_key == facts.dedupe_key, MailInteraction.contact_id == contact.id
@@ -434,11 +440,12 @@ def _log_once(
     except InvalidInput as refusal:  # no salesperson for this contact
         outcome.notes.append(f"{contact.no}: {refusal.message}")
         return None
-    # Nothing reads this row back in the same transaction: a plain INSERT, no unit of work.
-    db_session.connection().execute(
-        _RECORD_MAIL_INTERACTION,
-        {"dedupe_key": facts.dedupe_key, "contact_id": contact.id, "interaction_id": entry.id},
-    )
+    row = {"dedupe_key": facts.dedupe_key, "contact_id": contact.id, "interaction_id": entry.id}
+    if deferred:
+        outcome.records.append(row)  # written with the message record, in _finish
+    else:
+        # Nothing reads this row back in the same transaction: a plain INSERT.
+        db_session.connection().execute(_RECORD_MAIL_INTERACTION, row)
     return entry
 
 

@@ -1,0 +1,121 @@
+"""Several workers log one queue side by side: every message once, filed after its commit."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from crm import db
+from crm.interactions.models import InteractionLogEntry
+from crm.maillog import service as maillog
+from crm.maillog.models import MailInteraction, MailMessage
+from mail.mailbox import MaildirMailbox
+from mail.pipeline import MailConfig, Pipeline
+from tests.conftest import BACKENDS, _postgres_database
+from tests.mail.conftest import seed_crm
+
+DIRECT = 40
+FORWARDED = 10  # originals, each forwarded by both salespeople
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own: the workers commit for real, each on its own connection."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'workers.db'}"
+        return
+    databases = _postgres_database()
+    yield next(databases)
+    next(databases, None)
+
+
+def direct(number: int) -> bytes:
+    sender = ("Jane Roe <jane@acme.example>", "Tom Jones <tom@acme.example>")[number % 2]
+    return (
+        f"From: {sender}\r\nTo: Anna Berg <anna@northwind.example>\r\n"
+        f"Subject: Order {number}\r\nDate: Tue, 01 Dec 2026 10:00:00 +0100\r\n"
+        f"Message-ID: <order-{number}@acme.example>\r\n\r\nPlease confirm.\r\n"
+    ).encode()
+
+
+def forward(number: int, by: str) -> bytes:
+    # The same original, forwarded inline by two salespeople: one interaction for Jane.
+    return (
+        f"From: {by}\r\nTo: crm@northwind.example\r\nSubject: Fwd: Claim {number}\r\n"
+        f"Date: Tue, 01 Dec 2026 11:00:00 +0100\r\nMessage-ID: <fwd-{number}-{by}>\r\n\r\n"
+        "---------- Forwarded message ---------\r\nFrom: Jane Roe <jane@acme.example>\r\n"
+        f"Date: Mon, Nov 30, 2026 at 9:00 AM\r\nSubject: Claim {number}\r\n"
+        "To: <anna@northwind.example>\r\n\r\nThe parts arrived broken.\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_workers_log_every_message_once_and_file_it(
+    database: str, tmp_path: Path, workers: int
+) -> None:
+    engine = db.make_engine(database)
+    db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_crm(session)
+    mailbox = MaildirMailbox(tmp_path / "mailbox", address="crm@northwind.example")
+    for number in range(DIRECT):
+        mailbox.deliver(direct(number))
+    for number in range(FORWARDED):
+        for by in ("anna@northwind.example", "bert@northwind.example"):
+            mailbox.deliver(forward(number, by))
+    config = MailConfig(sender_cap=0, workers=workers)
+
+    summary = Pipeline(sessions=sessions, mailbox=mailbox, config=config).run_once()
+
+    total = DIRECT + 2 * FORWARDED
+    assert summary.total == total and summary.counts["logged"] == DIRECT + FORWARDED
+    assert mailbox.count() == 0 and mailbox.count_in("storage") == total
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(MailMessage)) == total
+        logged = session.scalar(select(func.count()).select_from(InteractionLogEntry))
+        assert logged == DIRECT + FORWARDED
+        pairs = select(MailInteraction.dedupe_key, MailInteraction.contact_id).distinct()
+        assert len(session.execute(pairs).all()) == logged
+    engine.dispose()
+
+
+def test_a_copy_logged_meanwhile_is_seen_on_the_second_try(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.startswith("sqlite"):
+        pytest.skip("SQLite has one writer: no other transaction can commit meanwhile")
+    engine = db.make_engine(database)
+    db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_crm(session)
+    mailbox = MaildirMailbox(tmp_path / "mailbox", address="crm@northwind.example")
+    mailbox.deliver(forward(1, "anna@northwind.example"))
+    elsewhere = MaildirMailbox(tmp_path / "elsewhere", address="crm@northwind.example")
+    elsewhere.deliver(forward(1, "bert@northwind.example"))
+    other = Pipeline(sessions=sessions, mailbox=elsewhere, config=MailConfig(sender_cap=0))
+    matching = maillog.contacts_by_email
+    interrupted: list[bool] = []
+
+    def other_instance_first(**kwargs):  # type: ignore[no-untyped-def]
+        # Between this message's "seen?" check and its INSERTs, another instance logs the
+        # other copy of the same original and commits.
+        if not interrupted:
+            interrupted.append(True)
+            other.run_once()
+        return matching(**kwargs)
+
+    monkeypatch.setattr(maillog, "contacts_by_email", other_instance_first)
+    config = MailConfig(sender_cap=0, workers=1)
+
+    summary = Pipeline(sessions=sessions, mailbox=mailbox, config=config).run_once()
+
+    assert summary.counts == {"ignored": 1}  # "already logged for Jane"
+    assert mailbox.count_in("storage") == elsewhere.count_in("storage") == 1
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(InteractionLogEntry)) == 1
+        reasons = session.scalars(select(MailMessage.reason).order_by(MailMessage.id)).all()
+        assert len(reasons) == 2 and "already logged" in reasons[1]
+    engine.dispose()
