@@ -103,6 +103,7 @@ def build_pipeline(app: "Rapport", notifier: "Notifier | None" = None) -> "Pipel
         max_bytes=settings.mail_max_bytes,
         log_private=settings.mail_log_private,
         workers=settings.mail_workers,
+        group=settings.mail_group,
         unsubscribe_secret=secret.get_secret_value() if secret else None,
     )
     return Pipeline(

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     mail_workers: int = Field(
         0, ge=0, le=16, description="Messages logged at once; 0: 2 on PostgreSQL, 1 on SQLite."
     )
+    mail_group: int = Field(
+        20, ge=1, le=500, description="Messages committed together; a failure splits the group."
+    )
 
     dataverse_url: str | None = Field(None, description="Dynamics 365 Sales environment URL.")
     dataverse_tenant_id: str | None = Field(None, description="Entra tenant of Dataverse.")

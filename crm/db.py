@@ -22,7 +22,9 @@ from sqlalchemy import (
     event,
     insert,
     inspect,
+    select,
     text,
+    union_all,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
@@ -122,7 +124,7 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-_INSERTS: dict[str, Any] = {}
+_INSERTS: dict[Any, Any] = {}
 
 
 def insert_loaded(
@@ -159,8 +161,9 @@ def insert_loaded(
     inserted: Any
     if along is not None and along[1] and connection.dialect.name == "postgresql":
         other, rows = along
-        rows_first = insert(other).values(rows).cte(f"with_{other.name}")
-        both = statement.add_cte(rows_first).returning(table.c.id)
+        both = _insert_with(statement, other, len(rows), tuple(rows[0]))
+        for n, row in enumerate(rows):
+            values.update({f"along_{n}_{name}": value for name, value in row.items()})
         inserted = connection.execute(both, values).scalar_one()
     else:
         if along is not None and along[1]:
@@ -172,6 +175,22 @@ def insert_loaded(
     record.id = inserted  # type: ignore[attr-defined]
     make_transient_to_detached(record)
     db_session.add(record)
+
+
+def _insert_with(statement: Any, other: Table, count: int, names: tuple[str, ...]) -> Any:
+    # SQLAlchemy compiles a multi-row VALUES anew for every call (it has no cache key); rows
+    # selected from bound parameters make one statement per shape, compiled once and cached.
+    key = (statement.table.name, other.name, count, names)
+    both = _INSERTS.get(key)
+    if both is None:
+        rows = [
+            select(*(bindparam(f"along_{n}_{name}", type_=other.c[name].type) for name in names))
+            for n in range(count)
+        ]
+        source = rows[0] if count == 1 else union_all(*rows)
+        first = insert(other).from_select(list(names), source).cte(f"with_{other.name}")
+        both = _INSERTS[key] = statement.add_cte(first).returning(statement.table.c.id)
+    return both
 
 
 def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:

@@ -55,6 +55,7 @@ class ExchangeMailbox:
         self.paths = {"queue": queue, "storage": storage, "failed": failed}
         self.page_size = page_size
         self._folders: dict[str, BaseFolder] = {}
+        self._in_flight: set[str] = set()  # taken from the queue, not yet moved out of it
 
     def folder(self, name: str) -> BaseFolder:
         """Return the queue, storage or failed folder, looked up once by its path."""
@@ -67,14 +68,16 @@ class ExchangeMailbox:
         return self._folders[name]
 
     def queue(self, limit: int | None = None) -> Iterator[QueuedMessage]:
-        # Each page is listed from the start: the messages of the page before have been moved
-        # out by then, so a growing offset would skip as many messages as it moved.
+        # Each page is listed from the start: what was taken before is either moved out by then
+        # or still waiting to be (the watcher moves a group once it is committed), so the
+        # listing reaches past those still here, and a growing offset would skip what moved.
         seen: set[str] = set()
         taken = 0
         while limit is None or taken < limit:
             size = self.page_size if limit is None else min(self.page_size, limit - taken)
             listing = self.folder("queue").all().order_by("datetime_received")
-            ids = [i for i in listing.values_list("id", "changekey")[:size] if i[0] not in seen]
+            window = listing.values_list("id", "changekey")[: size + len(self._in_flight)]
+            ids = [i for i in window if i[0] not in seen][:size]
             if not ids:
                 return
             seen.update(item_id for item_id, _ in ids)
@@ -83,6 +86,7 @@ class ExchangeMailbox:
                     log.warning("Exchange could not return a queued message: %s", item)
                     continue
                 taken += 1
+                self._in_flight.add(item.id)
                 ref = f"{item.id}{SEPARATOR}{item.changekey}"
                 yield QueuedMessage(ref, bytes(item.mime_content))
 
@@ -98,6 +102,7 @@ class ExchangeMailbox:
 
     def _move(self, ref: str, name: str) -> None:
         item_id, _, changekey = ref.partition(SEPARATOR)
+        self._in_flight.discard(item_id)
         for result in self.account.bulk_move(
             ids=[(item_id, changekey)], to_folder=self.folder(name)
         ):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import re
 import threading
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm.errors import CrmError
-from crm.interactions.service import LogRules, log_rules
+from crm.interactions.service import log_rules
 from crm.maillog import service as maillog
 from crm.maillog.models import MessageStatus
 from crm.maillog.service import MailFacts, Outcome, Party, UnknownPolicy
@@ -44,6 +45,17 @@ class MailConfig:
     # PostgreSQL overlaps one message's round trips with the next one's parsing; SQLite
     # takes one writer at a time, so 0 (the default) means 2 there and 1 on SQLite.
     workers: int = 0
+    # Messages committed together: one commit, not one each. A group in which any message
+    # fails is rolled back whole and its messages logged again one by one, so what one
+    # message writes still stands or falls on its own.
+    group: int = 20
+
+
+def workers_for(config: MailConfig, dialect: str) -> int:
+    """Return how many messages are logged side by side on this database."""
+    if config.workers > 0:
+        return config.workers
+    return 1 if dialect == "sqlite" else 2
 
 
 @dataclass
@@ -89,7 +101,6 @@ class Pipeline:
         self.today = today
         self._directory: maillog.Directory | None = None
         self._template: str | None = None
-        self._rules: LogRules | None = None
         self._local = threading.local()  # each worker's session for the pass
 
     def ready(self) -> str | None:
@@ -115,46 +126,54 @@ class Pipeline:
             return summary
         self._directory = None
         self.internal()  # read once, before any worker asks
-        # One session on one connection per worker and pass, one transaction per message:
-        # what a message commits is its own, the setup rows read for the first message serve
-        # the others, and no message pays for a pool checkout (a ping on PostgreSQL).
+        # One session on one connection per worker and pass, one transaction per group of
+        # messages: the setup rows read for the first message serve the others, and no
+        # message pays for a pool checkout (a ping on PostgreSQL) or a commit of its own.
         items = self.mailbox.queue(limit or self.config.batch)
-        with self._pass_session() as session:
-            self._rules = log_rules(db_session=session)
-            parallel = self._workers(session)
-            if parallel > 1:
-                session.commit()
-                self._run_parallel(items, parallel, summary, stop)
-            else:
-                with self._worker_state(session):
-                    for item in items:
-                        summary.counts[self.process(item)] += 1
-                        if stop is not None and stop.is_set():
-                            break
-            self._rules = None
+        parallel = self._workers()
+        if parallel > 1:
+            self._run_parallel(items, parallel, summary, stop)
+        else:
+            with self._pass_session() as session, self._worker_state(session):
+                while group := self._take(items):
+                    for item, handled in zip(group, self.handle_group(group), strict=True):
+                        summary.counts[self.file_away(item, handled)] += 1
+                    if stop is not None and stop.is_set():
+                        break
         if summary.total:
             log.info("Mailbox pass: %s", summary)
         return summary
 
-    def _workers(self, session: Session) -> int:
-        if not isinstance(session.get_bind(), Engine):
+    def _workers(self) -> int:
+        engine = self._engine()
+        if engine is None:
             return 1  # one connection given from outside (the tests' rolled-back one)
-        if self.config.workers > 0:
-            return self.config.workers
-        return 1 if session.get_bind().dialect.name == "sqlite" else 2
+        return workers_for(self.config, engine.dialect.name)
+
+    def _engine(self) -> Engine | None:
+        with self.sessions() as probe:
+            bind = probe.get_bind()
+        return bind if isinstance(bind, Engine) else None
+
+    def _take(self, items: Iterator[QueuedMessage]) -> list[QueuedMessage]:
+        return list(itertools.islice(items, max(self.config.group, 1)))
 
     @contextmanager
     def _worker_state(self, session: Session) -> Iterator[None]:
-        # The salespeople and template rows are held, so that the session's identity map
-        # answers every message's lookups of them.
-        held = maillog.setup_rows(db_session=session)
-        session.commit()  # end the read, so each message opens its own transaction
+        self._hold_setup(session)
         self._local.session = session
         try:
             yield
         finally:
             self._local.session = None
-            del held
+            self._local.held = self._local.rules = None
+
+    def _hold_setup(self, session: Session) -> None:
+        # The salespeople and template rows are held, so that the session's identity map
+        # answers every message's lookups of them; the rules are read once per worker too.
+        self._local.held = maillog.setup_rows(db_session=session)
+        self._local.rules = log_rules(db_session=session)
+        session.commit()  # end the read, so that each group opens its own transaction
 
     def _run_parallel(
         self,
@@ -176,12 +195,13 @@ class Pipeline:
                 with self._pass_session() as session, self._worker_state(session):
                     while stop is None or not stop.is_set():
                         with mailbox:
-                            item = next(items, None)
-                        if item is None:
+                            group = self._take(items)
+                        if not group:
                             return
-                        handled = self.handle(item)
+                        handled = self.handle_group(group)
                         with mailbox:
-                            summary.counts[self.file_away(item, handled)] += 1
+                            for item, done in zip(group, handled, strict=True):
+                                summary.counts[self.file_away(item, done)] += 1
             except Exception:
                 log.exception("A mail worker stopped; its messages stay queued")
 
@@ -196,13 +216,12 @@ class Pipeline:
 
     @contextmanager
     def _pass_session(self) -> Iterator[Session]:
-        with self.sessions() as probe:
-            bind = probe.get_bind()
-        if not isinstance(bind, Engine):  # already one connection (the tests' rolled-back one)
+        engine = self._engine()
+        if engine is None:  # already one connection (the tests' rolled-back one)
             with self.sessions() as session:
                 yield session
             return
-        with bind.connect() as connection, self.sessions(bind=connection) as session:
+        with engine.connect() as connection, self.sessions(bind=connection) as session:
             yield session
 
     @contextmanager
@@ -212,8 +231,39 @@ class Pipeline:
             with self.sessions.begin() as fresh:
                 yield fresh
             return
+        if getattr(self._local, "grouped", False):
+            try:
+                yield session  # inside the group's transaction, which handle_group ends
+            except Exception as error:
+                raise _GroupBroken from error
+            return
         with session.begin():
             yield session
+
+    def handle_group(self, items: list[QueuedMessage]) -> list[Handled]:
+        """Log several messages in one transaction; if any of them fails, each on its own.
+
+        Nothing is moved before the commit, so a crash, or a group rolled back, leaves every
+        message in the queue to be logged again, and replays are recognised as ever.
+        """
+        session: Session | None = getattr(self._local, "session", None)
+        if session is None or len(items) == 1:
+            return [self.handle(item) for item in items]
+        try:
+            with session.begin():
+                self._local.grouped = True
+                try:
+                    handled = [self.handle(item) for item in items]
+                finally:
+                    self._local.grouped = False
+        except Exception as error:
+            cause = error.__cause__ if isinstance(error, _GroupBroken) else error
+            log.info("Mail group of %d rolled back (%s); one by one", len(items), cause)
+            # What the rolled-back group loaded is gone: start from a clean identity map.
+            session.expunge_all()
+            self._hold_setup(session)
+            return [self.handle(item) for item in items]
+        return handled
 
     def internal(self) -> Internal:
         """Return our side as the classifier needs it, read once per pass."""
@@ -262,10 +312,12 @@ class Pipeline:
                         sender_cap=self.config.sender_cap,
                         known=self._directory,
                         template=self._template,
-                        rules=self._rules,
+                        rules=getattr(self._local, "rules", None),
                     )
                     report = self._report(outcome, facts, result)
                 break
+            except _GroupBroken:
+                raise
             except IntegrityError:
                 # Another worker or instance logged this message, or a copy of its original,
                 # at the same moment: once more, and what it logged is seen and not repeated.
@@ -376,6 +428,8 @@ class Pipeline:
                     if action is not None:
                         reason = action(session)
                     maillog.record(db_session=session, facts=facts, status=status, reason=reason)
+        except _GroupBroken:
+            raise
         except Exception:
             log.exception("Could not record mail %s as %s", facts.key, status.value)
         failed = reason if status == MessageStatus.FAILED else None
@@ -422,6 +476,10 @@ class Pipeline:
             )
         except Exception:  # a reply that cannot be sent must not undo the logging
             log.warning("Could not tell %s about mail %s", facts.sender, facts.key, exc_info=True)
+
+
+class _GroupBroken(Exception):
+    """A message failed inside a group's transaction: the group is logged one by one."""
 
 
 UNSUBSCRIBE = re.compile(rf"^\s*{tokens.SUBJECT_WORD}\b", re.IGNORECASE)

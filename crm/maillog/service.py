@@ -407,12 +407,14 @@ def _log_once(
     rules: LogRules | None = None,
     deferred: bool = False,
 ) -> InteractionLogEntry | None:
-    done = select(MailInteraction.id).where(
-        MailInteraction.dedupe_key == facts.dedupe_key, MailInteraction.contact_id == contact.id
-    )
-    if not checked and db_session.scalar(done) is not None:
-        outcome.notes.append(f"already logged for {contact.no}")
-        return None
+    if not checked:
+        done = select(MailInteraction.id).where(
+            MailInteraction.dedupe_key == facts.dedupe_key,
+            MailInteraction.contact_id == contact.id,
+        )
+        if db_session.scalar(done) is not None:
+            outcome.notes.append(f"already logged for {contact.no}")
+            return None
     inbound = facts.direction != InformationFlow.OUTBOUND.value
     data = InteractionCreate(
         template=template,

@@ -1,5 +1,6 @@
 """Several workers log one queue side by side: every message once, filed after its commit."""
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,4 +119,75 @@ def test_a_copy_logged_meanwhile_is_seen_on_the_second_try(
         assert session.scalar(select(func.count()).select_from(InteractionLogEntry)) == 1
         reasons = session.scalars(select(MailMessage.reason).order_by(MailMessage.id)).all()
         assert len(reasons) == 2 and "already logged" in reasons[1]
+    engine.dispose()
+
+
+class _Meeting(Pipeline):
+    """A pipeline whose workers each wait, on their first group, until all are at work."""
+
+    def __init__(self, *, workers: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(**kwargs)
+        self.meeting = threading.Barrier(workers, timeout=30)
+        self.met: set[str] = set()
+
+    def handle_group(self, items):  # type: ignore[no-untyped-def]
+        name = threading.current_thread().name
+        if name not in self.met:
+            self.met.add(name)
+            self.meeting.wait()  # breaks, and the test fails, unless the workers run at once
+        return super().handle_group(items)
+
+
+def test_the_workers_really_log_side_by_side(database: str, tmp_path: Path) -> None:
+    engine = db.make_engine(database)
+    db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_crm(session)
+    mailbox = MaildirMailbox(tmp_path / "mailbox", address="crm@northwind.example")
+    for number in range(DIRECT):
+        mailbox.deliver(direct(number))
+    config = MailConfig(sender_cap=0, workers=2, group=5)
+
+    pipeline = _Meeting(workers=2, sessions=sessions, mailbox=mailbox, config=config)
+    summary = pipeline.run_once()
+
+    assert pipeline.met == {"mail-worker-0", "mail-worker-1"}
+    assert summary.counts == {"logged": DIRECT} and mailbox.count_in("storage") == DIRECT
+    engine.dispose()
+
+
+def test_a_failing_message_sends_its_group_back_to_one_by_one(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = db.make_engine(database)
+    db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_crm(session)
+    mailbox = MaildirMailbox(tmp_path / "mailbox", address="crm@northwind.example")
+    for number in range(10):
+        mailbox.deliver(direct(number))
+    mailbox.deliver(direct(10).replace(b"jane@acme.example", b"broken@acme.example"))
+    matching = maillog.contacts_by_email
+
+    def broken_for_one(**kwargs):  # type: ignore[no-untyped-def]
+        if "broken@acme.example" in kwargs["emails"]:
+            raise RuntimeError("the database went away for this one")
+        return matching(**kwargs)
+
+    monkeypatch.setattr(maillog, "contacts_by_email", broken_for_one)
+    config = MailConfig(sender_cap=0, workers=1, group=20)
+
+    summary = Pipeline(sessions=sessions, mailbox=mailbox, config=config).run_once()
+
+    assert summary.counts == {"logged": 10, "failed": 1}
+    assert mailbox.count_in("storage") == 10 and mailbox.count_in("failed") == 1
+    reasons = (tmp_path / "mailbox" / "failed" / "reasons.txt").read_text(encoding="utf-8")
+    assert "RuntimeError: the database went away for this one" in reasons
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(InteractionLogEntry)) == 10
+        assert session.scalar(select(func.count()).select_from(MailInteraction)) == 10
+        statuses = session.scalars(select(MailMessage.status)).all()
+        assert sorted(statuses) == ["failed"] + ["logged"] * 10
     engine.dispose()
