@@ -27,7 +27,13 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    QueryableAttribute,
+    Session,
+    make_transient_to_detached,
+    sessionmaker,
+)
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 from sqlalchemy.types import TypeDecorator
 
@@ -254,7 +260,9 @@ LOOKUP = 2000
 
 
 def one_of(
-    connection: Connection, column: ColumnElement[Any], keys: Sequence[Any]
+    connection: Connection,
+    column: ColumnElement[Any] | QueryableAttribute[Any],
+    keys: Sequence[Any],
 ) -> Iterator[ColumnElement[bool]]:
     """Yield conditions that together say "column is one of keys", for lookups in bulk.
 

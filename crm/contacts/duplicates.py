@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from crm.audit import Actor, stamp
 from crm.contacts import search
@@ -186,7 +187,7 @@ def core_name(name: str) -> str:
     return " ".join(w for w in search.words_of(name) if w not in LEGAL_FORMS)
 
 
-_KIND = bindparam("kind")
+_KIND: BindParameter[Any] = bindparam("kind")
 # Built once: composing a statement costs more than running it on an indexed table.
 _SAME_EMAIL = union_all(
     *(
@@ -264,8 +265,8 @@ def check(db_session: Session, contact: Contact, setup: MarketingSetup) -> list[
     separate = _separate_ids(db_session, contact.id)
     ids = [cid for cid in found if cid not in separate]
     if contact.company_id and ids:
-        params = {"ids": ids, "company": contact.company_id}
-        for cid in connection.scalars(_SAME_COMPANY, params):
+        same_company = {"ids": ids, "company": contact.company_id}
+        for cid in connection.scalars(_SAME_COMPANY, same_company):
             found[cid].add(10, "same company")
     ids = [cid for cid in ids if found[cid].score >= THRESHOLD]
     if not ids:
@@ -293,7 +294,9 @@ COMMON = 200
 
 
 def _is_slot(i: int) -> ColumnElement[bool]:
-    field, part, value = bindparam(f"f{i}"), bindparam(f"p{i}"), bindparam(f"v{i}")
+    field: BindParameter[Any] = bindparam(f"f{i}")
+    part: BindParameter[Any] = bindparam(f"p{i}")
+    value: BindParameter[Any] = bindparam(f"v{i}")
     return and_(_T.field == field, _T.part == part, _T.value == value)
 
 

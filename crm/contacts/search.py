@@ -183,7 +183,11 @@ def find(
     return [_hit(row, score) for score, row in ranked[:limit]]
 
 
-def _columns() -> Select[int, str, str, str, str | None, str | None, str | None, str | None]:
+# The columns a hit is made of: id, no, name, type, company name, e-mail, phone, city.
+_Columns = Select[int, str, str, str, str | None, str | None, str | None, str | None]
+
+
+def _columns() -> _Columns:
     return select(
         Contact.id,
         Contact.no,
@@ -272,6 +276,7 @@ def _candidates(
     if not groups:
         return []
     params = {f"words{index}": sorted(words) for index, words in enumerate(groups)}
+    statement: _Columns | None
     if filters:
         statement = _ranked(len(groups), filters)
     elif (statement := _RANKED.get(len(groups))) is None:
@@ -280,10 +285,10 @@ def _candidates(
     return connection.execute(statement, params).all()
 
 
-_RANKED: dict[int, Select[Any]] = {}
+_RANKED: dict[int, _Columns] = {}
 
 
-def _ranked(typed: int, filters: Sequence[ColumnElement[bool]] = ()) -> Select[Any]:
+def _ranked(typed: int, filters: Sequence[ColumnElement[bool]] = ()) -> _Columns:
     """Return the statement picking the candidates: contacts having the rarest words first.
 
     Each typed word (its indexed words are bound as words0, words1, ...) reads at most SCANNED

@@ -10,6 +10,8 @@ Revision ID: 0801
 Revises: 0701
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,8 +21,9 @@ branch_labels = None
 depends_on = None
 
 WORD = sa.String(60).with_variant(sa.String(60, collation="C"), "postgresql")
+Columns = list[tuple[str, type[sa.types.TypeEngine[Any]] | sa.types.TypeEngine[Any]]]
 # Each table: its columns (as text, made anew per run), primary key and indexes.
-TABLES = {
+TABLES: dict[str, tuple[Columns, tuple[str, ...], list[tuple[str, list[str]]]]] = {
     "contact_search_word": (
         [("contact_id", sa.Integer), ("word", WORD)],
         ("contact_id", "word"),
@@ -82,11 +85,11 @@ def downgrade() -> None:
 
 def _rebuild(
     table: str,
-    columns: list[tuple[str, object]],
+    columns: Columns,
     key: tuple[str, ...],
     indexes: list[tuple[str, list[str]]],
     *constraints: sa.Constraint,
-    **options: object,
+    **options: Any,
 ) -> None:
     names = ", ".join(name for name, _ in columns)
     op.rename_table(table, f"{table}_old")
