@@ -67,6 +67,16 @@ class Handled:
     notice: tuple[MailFacts, Outcome, Report] | None = None
 
 
+@dataclass(frozen=True)
+class Read:
+    """One message as read from the queue: parsed, classified, and what the CRM needs."""
+
+    item: QueuedMessage
+    message: ParsedMessage
+    result: Classification
+    facts: MailFacts
+
+
 @dataclass
 class RunSummary:
     """How many messages one pass took, by what became of them."""
@@ -253,7 +263,7 @@ class Pipeline:
             with session.begin():
                 self._local.grouped = True
                 try:
-                    handled = [self.handle(item) for item in items]
+                    handled = self._log_together(session, items)
                 finally:
                     self._local.grouped = False
         except Exception as error:
@@ -264,6 +274,15 @@ class Pipeline:
             self._hold_setup(session)
             return [self.handle(item) for item in items]
         return handled
+
+    def _log_together(self, session: Session, items: list[QueuedMessage]) -> list[Handled]:
+        # Every message is read first; then one look-ahead answers for all of them what each
+        # would ask the database (processed before? whose addresses?) before its INSERTs.
+        reads = [self.read(item) for item in items]
+        facts = [read.facts for read in reads if isinstance(read, Read)]
+        policy = self.config.policy
+        ahead = maillog.look_ahead(db_session=session, facts=facts, policy=policy)
+        return [read if isinstance(read, Handled) else self.log(read, ahead) for read in reads]
 
     def internal(self) -> Internal:
         """Return our side as the classifier needs it, read once per pass."""
@@ -282,6 +301,11 @@ class Pipeline:
 
     def handle(self, item: QueuedMessage) -> Handled:
         """Log or record one message in its own transaction; the mailbox is not touched."""
+        read = self.read(item)
+        return read if isinstance(read, Handled) else self.log(read)
+
+    def read(self, item: QueuedMessage) -> Read | Handled:
+        """Parse and classify one message; one that cannot be read is recorded as failed."""
         key = "sha256:" + hashlib.sha256(item.raw).hexdigest()
         if len(item.raw) > self.config.max_bytes:
             reason = f"larger than {self.config.max_bytes:,} bytes ({len(item.raw):,})"
@@ -294,7 +318,11 @@ class Pipeline:
         except Exception as error:  # a message no parser can read must not stop the watcher
             log.warning("Mail %s unreadable: %s", item.ref, error, exc_info=True)
             return self._fail(item, _blank(key), f"unreadable: {type(error).__name__}: {error}")
+        return Read(item, message, result, facts)
 
+    def log(self, read: Read, ahead: maillog.Ahead | None = None) -> Handled:
+        """Log, or record why not, one message that was read."""
+        item, message, result, facts = read.item, read.message, read.result, read.facts
         if _is_unsubscribe(message.subject, result):
             return self._unsubscribe(item, facts, message.subject)
         if result.kind == Kind.BOUNCE:
@@ -313,6 +341,7 @@ class Pipeline:
                         known=self._directory,
                         template=self._template,
                         rules=getattr(self._local, "rules", None),
+                        ahead=ahead if attempt == 1 else None,
                     )
                     report = self._report(outcome, facts, result)
                 break
@@ -325,7 +354,7 @@ class Pipeline:
             except CrmError as error:
                 return self._fail(item, facts, error.message)
             except Exception as error:
-                log.exception("Mail %s failed", facts.message_id or key)
+                log.exception("Mail %s failed", facts.message_id or facts.key)
                 return self._fail(item, facts, f"{type(error).__name__}: {error}")
         else:
             return Handled("replayed")

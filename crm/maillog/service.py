@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -197,6 +198,47 @@ def recent_from(*, db_session: Session, sender: str, hours: int = 1) -> int:
     return int(db_session.scalar(stmt) or 0)
 
 
+@dataclass
+class Ahead:
+    """What the database holds for a group of messages, read once for all of them.
+
+    A message whose key or original comes twice in the group is not covered: the first of
+    them writes what the second must see, so the second reads for itself.
+    """
+
+    seen: dict[str, str]  # message key -> the status it was processed with
+    done: dict[str, set[int]]  # dedupe key -> the contacts a copy was logged for
+    contacts: dict[str, list[Contact]] | None  # address -> its contacts; None: not read
+    repeated: frozenset[str]
+
+    def covers(self, facts: MailFacts) -> bool:
+        return facts.key not in self.repeated and facts.dedupe_key not in self.repeated
+
+
+def look_ahead(*, db_session: Session, facts: Sequence[MailFacts], policy: UnknownPolicy) -> Ahead:
+    """Read, for many messages at once, what log_message would read for each of them.
+
+    Contacts are read ahead unless unknown senders are created: then a message may make the
+    contact the next one's address belongs to.
+    """
+    keys = Counter(f.key for f in facts)
+    originals = Counter(f.dedupe_key for f in facts if f.dedupe_key != f.key)
+    repeated = frozenset(k for k, n in (keys + originals).items() if n > 1)
+    seen: dict[str, str] = {}
+    done: dict[str, set[int]] = {}
+    params = {"keys": sorted(keys), "dedupe_keys": sorted({f.dedupe_key for f in facts})}
+    for key, status, contact_id in db_session.connection().execute(_SEEN_MANY, params):
+        if contact_id is None:
+            seen[key] = status
+        else:
+            done.setdefault(key, set()).add(contact_id)
+    contacts = None
+    if policy != UnknownPolicy.CREATE:
+        emails = [p.email for f in facts for p in f.counterparts]
+        contacts = contacts_by_email(db_session=db_session, emails=emails)
+    return Ahead(seen, done, contacts, repeated)
+
+
 def log_message(
     *,
     db_session: Session,
@@ -206,22 +248,17 @@ def log_message(
     known: Directory | None = None,
     template: str | None = None,
     rules: LogRules | None = None,
+    ahead: Ahead | None = None,
 ) -> Outcome:
     """Log one interaction per counterpart of a message; a replayed message logs nothing.
 
     A caller that logs many messages passes the directory, the template and the interaction
-    rules it read once, and each message then costs a few statements.
+    rules it read once, and what look_ahead read for a group; each message then costs a few
+    statements, or only its INSERTs.
     """
-    # One statement answers both: was this message processed, and which contacts did a copy
-    # of it (the same original forwarded again) already log for.
-    seen, done = None, set()
-    for status, contact_id in db_session.connection().execute(
-        _SEEN, {"key": facts.key, "dedupe_key": facts.dedupe_key}
-    ):
-        if contact_id is None:
-            seen = status
-        else:
-            done.add(contact_id)
+    if ahead is not None and not ahead.covers(facts):
+        ahead = None
+    seen, done = _seen(db_session, facts, ahead)
     if seen is not None and (existing := get_message(db_session=db_session, key=facts.key)):
         if existing.status != MessageStatus.FAILED.value:
             return Outcome(existing, replayed=True)
@@ -251,13 +288,35 @@ def log_message(
             hint="Set one with `setup template defaults email=<code>`.",
         )
 
-    matches = contacts_by_email(db_session=db_session, emails=[p.email for p in facts.counterparts])
+    if ahead is not None and ahead.contacts is not None:
+        matches = ahead.contacts
+    else:
+        emails = [p.email for p in facts.counterparts]
+        matches = contacts_by_email(db_session=db_session, emails=emails)
     for party in facts.counterparts:
         contacts = matches.get(party.email.lower(), [])
         _log_party(db_session, facts, party, contacts, template, policy, outcome, done, rules)
     if facts.commands:
         _apply_commands(db_session, facts, outcome)
     return _finish(db_session, outcome, "")
+
+
+def _seen(
+    db_session: Session, facts: MailFacts, ahead: Ahead | None
+) -> tuple[str | None, set[int]]:
+    # Was this message processed, and which contacts did a copy of it (the same original
+    # forwarded again) already log for: one statement answers both, or the group's read.
+    if ahead is not None:
+        return ahead.seen.get(facts.key), set(ahead.done.get(facts.dedupe_key, ()))
+    seen, done = None, set()
+    for status, contact_id in db_session.connection().execute(
+        _SEEN, {"key": facts.key, "dedupe_key": facts.dedupe_key}
+    ):
+        if contact_id is None:
+            seen = status
+        else:
+            done.add(contact_id)
+    return seen, done
 
 
 def _finish(db_session: Session, outcome: Outcome, reason: str) -> Outcome:
@@ -352,6 +411,14 @@ _SEEN = union_all(
     select(MailMessage.status, cast_(null(), Integer)).where(MailMessage.key == bindparam("key")),
     select(cast_(null(), String), MailInteraction.contact_id).where(
         MailInteraction.dedupe_key == bindparam("dedupe_key")
+    ),
+)
+_SEEN_MANY = union_all(
+    select(MailMessage.key, MailMessage.status, cast_(null(), Integer)).where(
+        MailMessage.key.in_(bindparam("keys", expanding=True))
+    ),
+    select(MailInteraction.dedupe_key, cast_(null(), String), MailInteraction.contact_id).where(
+        MailInteraction.dedupe_key.in_(bindparam("dedupe_keys", expanding=True))
     ),
 )
 _MAIL_INTERACTIONS = cast(Table, MailInteraction.__table__)

@@ -1,6 +1,7 @@
 """The logging pipeline on a Maildir: what a salesperson sees after forwarding or BCC'ing mail."""
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -352,3 +353,58 @@ def test_a_failed_message_put_back_in_the_queue_is_logged(
 
     assert pipeline.run_once().counts == {"logged": 1}
     assert len(entries(db_session, crm["jane"])) == 1
+
+
+def test_the_same_message_twice_in_one_pass_is_logged_once(
+    pipeline: Pipeline, maildir: MaildirMailbox, db_session: Session, crm, caplog
+) -> None:
+    raw = (CORPUS / "direct_inbound_bcc.eml").read_bytes()
+    maildir.deliver(raw)
+    maildir.deliver(raw)  # the BCC copy and the Cc copy of one message
+    deliver(maildir, "gmail_en")
+
+    with caplog.at_level(logging.INFO, logger="mail.pipeline"):
+        summary = pipeline.run_once()
+
+    assert summary.counts == {"logged": 2, "replayed": 1}
+    assert "rolled back" not in caplog.text  # the copy was seen, not run into the unique key
+    assert len(entries(db_session, crm["jane"])) == 2
+    assert maildir.count_in("storage") == 3
+
+
+def test_a_message_and_its_forward_in_one_pass_log_once(
+    pipeline: Pipeline, maildir: MaildirMailbox, db_session: Session, crm
+) -> None:
+    maildir.deliver(
+        b"From: Jane Roe <jane@acme.example>\r\nTo: Anna Berg <anna@northwind.example>\r\n"
+        b"Cc: crm@northwind.example\r\nSubject: RE: Order 4711\r\n"
+        b"Date: Mon, 30 Nov 2026 09:00:00 +0100\r\nMessage-ID: <order-4711@acme.example>\r\n"
+        b"\r\nThe order is fine.\r\n"
+    )
+    deliver(maildir, "outlook_attached_message")  # Anna forwards the same mail, attached
+
+    pipeline.run_once()
+
+    assert len(entries(db_session, crm["jane"])) == 1
+    assert maildir.count_in("storage") == 2
+
+
+def test_one_unknown_sender_writing_twice_in_one_pass_becomes_one_contact(
+    sessions, maildir: MaildirMailbox, db_session: Session, crm
+) -> None:
+    pipeline = Pipeline(
+        sessions=sessions, mailbox=maildir, config=MailConfig(policy=UnknownPolicy.CREATE)
+    )
+    for number in (1, 2):
+        maildir.deliver(
+            f"From: Rita Ng <rita@initech.example>\r\nTo: Anna <anna@northwind.example>\r\n"
+            f"Subject: Trial {number}\r\nMessage-ID: <trial-{number}@initech.example>\r\n"
+            f"\r\nHow long is the trial?\r\n".encode()
+        )
+
+    summary = pipeline.run_once()
+
+    assert summary.counts == {"logged": 2}
+    (rita,) = db_session.scalars(select(Contact).where(Contact.email == "rita@initech.example"))
+    assert len(entries(db_session, rita)) == 2
+    assert db_session.scalar(select(func.count()).where(Contact.name == "Initech")) == 1
