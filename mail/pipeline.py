@@ -41,9 +41,9 @@ class MailConfig:
     log_private: bool = False
     batch: int = 500
     unsubscribe_secret: str | None = None  # signs campaign unsubscribe tokens; bot passes it
-    # Messages logged side by side, each in its own transaction on its own connection.
-    # PostgreSQL overlaps one message's round trips with the next one's parsing; SQLite
-    # takes one writer at a time, so 0 (the default) means 2 there and 1 on SQLite.
+    # Groups of messages logged side by side, each worker on its own connection: PostgreSQL
+    # overlaps one worker's round trips with the other's parsing; SQLite takes one writer
+    # at a time, so 0 (the default) means 2 there and 1 on SQLite.
     workers: int = 0
     # Messages committed together: one commit, not one each. A group in which any message
     # fails is rolled back whole and its messages logged again one by one, so what one

@@ -1,6 +1,7 @@
 """Mail fixtures: a small CRM with salespeople, internal domains, contacts and a Maildir."""
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from crm.opportunities.models import SalesCycle, SalesCycleStage
 from crm.setup.models import InternalDomain, MarketingSetup, Salesperson
 from mail.mailbox import MaildirMailbox
 from mail.pipeline import MailConfig, Pipeline
+from tests.conftest import BACKENDS, _postgres_database
 
 CORPUS = Path(__file__).parent / "corpus"
 SETUP = Actor(Channel.CONSOLE, None, "test")
@@ -114,3 +116,14 @@ def pipeline(sessions: sessionmaker[Session], maildir: MaildirMailbox, notifier,
         notifier=notifier,
         today=lambda: dt.date(2026, 12, 2),
     )
+
+
+@pytest.fixture(params=BACKENDS)
+def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of the test's own, for watchers that commit for real on connections of theirs."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'mail.db'}"
+        return
+    databases = _postgres_database()
+    yield next(databases)
+    next(databases, None)

@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,10 @@ from crm import db
 from crm.interactions.models import InteractionLogEntry
 from crm.maillog.models import MailMessage
 from mail.mailbox import MaildirMailbox
-from tests.conftest import BACKENDS, _postgres_database
 from tests.mail.conftest import seed_crm
 
 MESSAGES = 1000
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(params=BACKENDS)
-def crash_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own: this test commits for real, from several processes."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'crash.db'}"
-        return
-    databases = _postgres_database()
-    yield next(databases)
-    next(databases, None)
 
 
 def message(number: int) -> bytes:
@@ -43,10 +30,8 @@ def message(number: int) -> bytes:
 
 
 @pytest.mark.slow
-def test_killed_watcher_logs_every_message_exactly_once(
-    crash_database: str, tmp_path: Path
-) -> None:
-    engine = db.make_engine(crash_database)
+def test_killed_watcher_logs_every_message_exactly_once(own_database: str, tmp_path: Path) -> None:
+    engine = db.make_engine(own_database)
     db.upgrade(engine)
     with db.make_sessionmaker(engine).begin() as session:
         seed_crm(session)
@@ -58,7 +43,7 @@ def test_killed_watcher_logs_every_message_exactly_once(
 
     while mailbox.count():
         worker = subprocess.Popen(
-            [sys.executable, "-m", "tests.mail.crash_worker", crash_database, str(mailbox.root)],
+            [sys.executable, "-m", "tests.mail.crash_worker", own_database, str(mailbox.root)],
             cwd=ROOT,
         )
         target = mailbox.count_in("storage") + chance.randint(1, 150)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from crm import db
 from crm.interactions.models import InteractionLogEntry
@@ -13,22 +14,22 @@ from crm.maillog import service as maillog
 from crm.maillog.models import MailInteraction, MailMessage
 from mail.mailbox import MaildirMailbox
 from mail.pipeline import MailConfig, Pipeline
-from tests.conftest import BACKENDS, _postgres_database
 from tests.mail.conftest import seed_crm
 
 DIRECT = 40
 FORWARDED = 10  # originals, each forwarded by both salespeople
 
 
-@pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own: the workers commit for real, each on its own connection."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'workers.db'}"
-        return
-    databases = _postgres_database()
-    yield next(databases)
-    next(databases, None)
+@pytest.fixture
+def seeded(own_database: str) -> Iterator[sessionmaker[Session]]:
+    """The sessions of a database of the test's own, holding the small CRM of seed_crm."""
+    engine = db.make_engine(own_database)
+    db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        seed_crm(session)
+    yield sessions
+    engine.dispose()
 
 
 def direct(number: int) -> bytes:
@@ -53,13 +54,9 @@ def forward(number: int, by: str) -> bytes:
 
 @pytest.mark.parametrize("workers", [2, 4])
 def test_workers_log_every_message_once_and_file_it(
-    database: str, tmp_path: Path, workers: int
+    seeded: sessionmaker[Session], tmp_path: Path, workers: int
 ) -> None:
-    engine = db.make_engine(database)
-    db.upgrade(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_crm(session)
+    sessions = seeded
     mailbox = MaildirMailbox(tmp_path / "mailbox", address="crm@northwind.example")
     for number in range(DIRECT):
         mailbox.deliver(direct(number))
@@ -79,19 +76,17 @@ def test_workers_log_every_message_once_and_file_it(
         assert logged == DIRECT + FORWARDED
         pairs = select(MailInteraction.dedupe_key, MailInteraction.contact_id).distinct()
         assert len(session.execute(pairs).all()) == logged
-    engine.dispose()
 
 
 def test_a_copy_logged_meanwhile_is_seen_on_the_second_try(
-    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    own_database: str,
+    seeded: sessionmaker[Session],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if database.startswith("sqlite"):
+    if own_database.startswith("sqlite"):
         pytest.skip("SQLite has one writer: no other transaction can commit meanwhile")
-    engine = db.make_engine(database)
-    db.upgrade(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_crm(session)
+    sessions = seeded
     mailbox = MaildirMailbox(tmp_path / "mailbox", address="crm@northwind.example")
     mailbox.deliver(forward(1, "anna@northwind.example"))
     elsewhere = MaildirMailbox(tmp_path / "elsewhere", address="crm@northwind.example")
@@ -119,7 +114,6 @@ def test_a_copy_logged_meanwhile_is_seen_on_the_second_try(
         assert session.scalar(select(func.count()).select_from(InteractionLogEntry)) == 1
         reasons = session.scalars(select(MailMessage.reason).order_by(MailMessage.id)).all()
         assert len(reasons) == 2 and "already logged" in reasons[1]
-    engine.dispose()
 
 
 class _Meeting(Pipeline):
@@ -138,12 +132,8 @@ class _Meeting(Pipeline):
         return super().handle_group(items)
 
 
-def test_the_workers_really_log_side_by_side(database: str, tmp_path: Path) -> None:
-    engine = db.make_engine(database)
-    db.upgrade(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_crm(session)
+def test_the_workers_really_log_side_by_side(seeded: sessionmaker[Session], tmp_path: Path) -> None:
+    sessions = seeded
     mailbox = MaildirMailbox(tmp_path / "mailbox", address="crm@northwind.example")
     for number in range(DIRECT):
         mailbox.deliver(direct(number))
@@ -154,17 +144,12 @@ def test_the_workers_really_log_side_by_side(database: str, tmp_path: Path) -> N
 
     assert pipeline.met == {"mail-worker-0", "mail-worker-1"}
     assert summary.counts == {"logged": DIRECT} and mailbox.count_in("storage") == DIRECT
-    engine.dispose()
 
 
 def test_a_failing_message_sends_its_group_back_to_one_by_one(
-    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    seeded: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = db.make_engine(database)
-    db.upgrade(engine)
-    sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        seed_crm(session)
+    sessions = seeded
     mailbox = MaildirMailbox(tmp_path / "mailbox", address="crm@northwind.example")
     for number in range(10):
         mailbox.deliver(direct(number))
@@ -190,4 +175,3 @@ def test_a_failing_message_sends_its_group_back_to_one_by_one(
         assert session.scalar(select(func.count()).select_from(MailInteraction)) == 10
         statuses = session.scalars(select(MailMessage.status)).all()
         assert sorted(statuses) == ["failed"] + ["logged"] * 10
-    engine.dispose()
