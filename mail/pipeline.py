@@ -192,10 +192,10 @@ class Pipeline:
         summary: RunSummary,
         stop: threading.Event | None,
     ) -> None:
-        """Log messages on worker threads, each taking the next message from the queue.
+        """Log messages on worker threads, each taking the next group from the queue.
 
         The database work runs side by side; the mailbox (reading, moving, replying) is used
-        by one worker at a time, and a message moves only after its worker committed it: the
+        by one worker at a time, and a message moves only after its group was committed: the
         order that keeps every message, whatever fails.
         """
         mailbox = threading.Lock()
