@@ -4,7 +4,7 @@ import datetime as dt
 import json
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import cast
@@ -224,14 +224,7 @@ def look_ahead(*, db_session: Session, facts: Sequence[MailFacts], policy: Unkno
     keys = Counter(f.key for f in facts)
     originals = Counter(f.dedupe_key for f in facts if f.dedupe_key != f.key)
     repeated = frozenset(k for k, n in (keys + originals).items() if n > 1)
-    seen: dict[str, str] = {}
-    done: dict[str, set[int]] = {}
-    params = {"keys": sorted(keys), "dedupe_keys": sorted({f.dedupe_key for f in facts})}
-    for key, status, contact_id in db_session.connection().execute(_SEEN_MANY, params):
-        if contact_id is None:
-            seen[key] = status
-        else:
-            done.setdefault(key, set()).add(contact_id)
+    seen, done = _processed(db_session, keys, {f.dedupe_key for f in facts})
     contacts = None
     if policy != UnknownPolicy.CREATE:
         emails = [p.email for f in facts for p in f.counterparts]
@@ -306,16 +299,26 @@ def _seen(
 ) -> tuple[str | None, set[int]]:
     # Was this message processed, and which contacts did a copy of it (the same original
     # forwarded again) already log for: one statement answers both, or the group's read.
-    if ahead is not None:
-        return ahead.seen.get(facts.key), set(ahead.done.get(facts.dedupe_key, ()))
-    seen, done = None, set()
-    for status, contact_id in db_session.connection().execute(
-        _SEEN, {"key": facts.key, "dedupe_key": facts.dedupe_key}
-    ):
+    if ahead is None:
+        seen, done = _processed(db_session, [facts.key], [facts.dedupe_key])
+    else:
+        seen, done = ahead.seen, ahead.done
+    return seen.get(facts.key), set(done.get(facts.dedupe_key, ()))
+
+
+def _processed(
+    db_session: Session, keys: Iterable[str], dedupe_keys: Iterable[str]
+) -> tuple[dict[str, str], dict[str, set[int]]]:
+    # The status of each message processed under these keys, and the contacts logged for
+    # each of these originals.
+    seen: dict[str, str] = {}
+    done: dict[str, set[int]] = {}
+    params = {"keys": sorted(keys), "dedupe_keys": sorted(dedupe_keys)}
+    for key, status, contact_id in db_session.connection().execute(_PROCESSED, params):
         if contact_id is None:
-            seen = status
+            seen[key] = status
         else:
-            done.add(contact_id)
+            done.setdefault(key, set()).add(contact_id)
     return seen, done
 
 
@@ -407,13 +410,7 @@ def _contacts_by_email() -> Select[Contact, str]:
 
 # Built once: building a statement costs more than running it (the watcher logs many a second).
 _CONTACTS_BY_EMAIL = _contacts_by_email()
-_SEEN = union_all(
-    select(MailMessage.status, cast_(null(), Integer)).where(MailMessage.key == bindparam("key")),
-    select(cast_(null(), String), MailInteraction.contact_id).where(
-        MailInteraction.dedupe_key == bindparam("dedupe_key")
-    ),
-)
-_SEEN_MANY = union_all(
+_PROCESSED = union_all(
     select(MailMessage.key, MailMessage.status, cast_(null(), Integer)).where(
         MailMessage.key.in_(bindparam("keys", expanding=True))
     ),
