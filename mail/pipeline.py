@@ -140,11 +140,13 @@ class Pipeline:
         # messages: the setup rows read for the first message serve the others, and no
         # message pays for a pool checkout (a ping on PostgreSQL) or a commit of its own.
         items = self.mailbox.queue(limit or self.config.batch)
-        parallel = self._workers()
-        if parallel > 1:
-            self._run_parallel(items, parallel, summary, stop)
+        engine = self._engine()
+        # One connection given from outside (the tests' rolled-back one) is one worker.
+        parallel = 1 if engine is None else workers_for(self.config, engine.dialect.name)
+        if engine is not None and parallel > 1:
+            self._run_parallel(engine, items, parallel, summary, stop)
         else:
-            with self._pass_session() as session, self._worker_state(session):
+            with self._pass_session(engine) as session, self._worker_state(session):
                 while group := self._take(items):
                     for item, handled in zip(group, self.handle_group(group), strict=True):
                         summary.counts[self.file_away(item, handled)] += 1
@@ -153,12 +155,6 @@ class Pipeline:
         if summary.total:
             log.info("Mailbox pass: %s", summary)
         return summary
-
-    def _workers(self) -> int:
-        engine = self._engine()
-        if engine is None:
-            return 1  # one connection given from outside (the tests' rolled-back one)
-        return workers_for(self.config, engine.dialect.name)
 
     def _engine(self) -> Engine | None:
         with self.sessions() as probe:
@@ -187,6 +183,7 @@ class Pipeline:
 
     def _run_parallel(
         self,
+        engine: Engine,
         items: Iterator[QueuedMessage],
         workers: int,
         summary: RunSummary,
@@ -202,7 +199,7 @@ class Pipeline:
 
         def worker() -> None:
             try:
-                with self._pass_session() as session, self._worker_state(session):
+                with self._pass_session(engine) as session, self._worker_state(session):
                     while stop is None or not stop.is_set():
                         with mailbox:
                             group = self._take(items)
@@ -225,8 +222,7 @@ class Pipeline:
             thread.join()
 
     @contextmanager
-    def _pass_session(self) -> Iterator[Session]:
-        engine = self._engine()
+    def _pass_session(self, engine: Engine | None) -> Iterator[Session]:
         if engine is None:  # already one connection (the tests' rolled-back one)
             with self.sessions() as session:
                 yield session
@@ -341,7 +337,7 @@ class Pipeline:
                         known=self._directory,
                         template=self._template,
                         rules=getattr(self._local, "rules", None),
-                        ahead=ahead if attempt == 1 else None,
+                        ahead=ahead,
                     )
                     report = self._report(outcome, facts, result)
                 break
