@@ -14,10 +14,12 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy import Engine, create_engine, event, insert, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -37,7 +39,7 @@ REMOTE_MESSAGES = 200
 SALESPEOPLE = [(f"SP{n:02d}", f"sales{n}@northwind.example") for n in range(10)]
 
 
-def database(backend: str) -> tuple[str, object]:
+def database(backend: str) -> tuple[str, Callable[[], None]]:
     """Return a fresh database URL and a cleanup callable."""
     if backend == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix="rapport-bench-"))
@@ -56,17 +58,15 @@ def database(backend: str) -> tuple[str, object]:
     return admin_url.set(database=name).render_as_string(hide_password=False), drop
 
 
-def seed(engine: object) -> None:
+def seed(engine: Engine) -> None:
     """Create the setup rows and 100,000 contacts with Core bulk inserts."""
-    with engine.begin() as connection:  # type: ignore[attr-defined]
+    with engine.begin() as connection:
         connection.execute(insert(InteractionGroup), [{"code": "SALES", "description": "Sales"}])
         connection.execute(
             insert(InteractionTemplate),
             [{"code": "EMAIL", "group_code": "SALES", "description": "E-mail"}],
         )
-        connection.execute(
-            MarketingSetup.__table__.update().values(email_template="EMAIL")  # type: ignore[attr-defined]
-        )
+        connection.execute(update(MarketingSetup).values(email_template="EMAIL"))
         connection.execute(insert(InternalDomain), [{"domain": "northwind.example"}])
         connection.execute(
             insert(Salesperson),
@@ -102,7 +102,7 @@ def seed(engine: object) -> None:
             for n in range(companies + 1, CONTACTS + 1, 10)
         ]
         connection.execute(insert(ContactAltEmail), alt)
-        if engine.dialect.name == "postgresql":  # type: ignore[attr-defined]
+        if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT setval('contact_id_seq', :n)"), {"n": CONTACTS})
             connection.execute(text("ANALYZE"))
 
@@ -150,20 +150,20 @@ def parse_rate(raws: list[bytes]) -> float:
     return len(raws) / (time.perf_counter() - start)
 
 
-def maildir_rate(sessions: object, raws: list[bytes], workers: int = 0) -> float:
+def maildir_rate(sessions: sessionmaker[Session], raws: list[bytes], workers: int = 0) -> float:
     """Return messages per second through the whole Maildir pipeline."""
     mailbox = MaildirMailbox(Path(tempfile.mkdtemp(prefix="rapport-bench-mail-")) / "mailbox")
     for raw in raws:
         mailbox.deliver(raw)
     config = MailConfig(sender_cap=0, workers=workers)
-    pipeline = Pipeline(sessions=sessions, mailbox=mailbox, config=config)  # type: ignore[arg-type]
+    pipeline = Pipeline(sessions=sessions, mailbox=mailbox, config=config)
     start = time.perf_counter()
     while mailbox.count():
         pipeline.run_once()
     return len(raws) / (time.perf_counter() - start)
 
 
-def statements_per_message(engine: object, sessions: object) -> float:
+def statements_per_message(engine: Engine, sessions: sessionmaker[Session]) -> float:
     """Return the statements and commits sent to the database per message, one worker."""
     count = [0]
 
@@ -182,14 +182,14 @@ def statements_per_message(engine: object, sessions: object) -> float:
     return count[0] / len(raws)
 
 
-def remote_requests(sessions: object) -> dict[str, float]:
+def remote_requests(sessions: sessionmaker[Session]) -> dict[str, object]:
     """Return requests per message against the EWS and Graph fakes."""
     from mail.exchange import ExchangeMailbox
     from mail.graph import GraphMailbox
     from tests.fakes.ews import EwsServer
     from tests.fakes.graph import GraphServer
 
-    figures: dict[str, float] = {}
+    figures: dict[str, object] = {}
     config = MailConfig(sender_cap=0)
     with EwsServer() as server:
         for raw in messages(REMOTE_MESSAGES, 2):
@@ -198,20 +198,20 @@ def remote_requests(sessions: object) -> dict[str, float]:
             endpoint=server.url, address="crm@northwind.example", username="u", password="p",
             auth_type="basic",
         )  # fmt: skip
-        Pipeline(sessions=sessions, mailbox=mailbox, config=config).run_once()  # type: ignore[arg-type]
+        Pipeline(sessions=sessions, mailbox=mailbox, config=config).run_once()
         mailbox.close()
         figures["ews"] = server.exchange.total_requests / REMOTE_MESSAGES
-        figures["ews_detail"] = dict(server.exchange.requests)  # type: ignore[assignment]
+        figures["ews_detail"] = dict(server.exchange.requests)
     with GraphServer() as server:
         for raw in messages(REMOTE_MESSAGES, 3):
             server.graph.deliver(raw)
         box = GraphMailbox(
             user="crm@northwind.example", token=lambda: "bench", base_url=server.graph_url
         )
-        Pipeline(sessions=sessions, mailbox=box, config=config).run_once()  # type: ignore[arg-type]
+        Pipeline(sessions=sessions, mailbox=box, config=config).run_once()
         box.close()
         figures["graph"] = server.graph.total_requests / REMOTE_MESSAGES
-        figures["graph_detail"] = dict(server.graph.requests)  # type: ignore[assignment]
+        figures["graph_detail"] = dict(server.graph.requests)
     return figures
 
 
@@ -237,7 +237,7 @@ def main() -> int:
         remote = remote_requests(sessions)
     finally:
         engine.dispose()
-        cleanup()  # type: ignore[operator]
+        cleanup()
 
     lines = [
         f"Mail benchmark ({args.backend}), {CONTACTS:,} contacts, {MESSAGES:,} messages "
