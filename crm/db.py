@@ -1,6 +1,7 @@
 """The database: declarative base, column types, engines and schema upgrades."""
 
 import datetime as dt
+import itertools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -226,9 +227,15 @@ def copy_rows(
     For bulk imports, where SQLAlchemy's per-row statement handling would cost more than the
     writing: PostgreSQL gets COPY, SQLite the driver's executemany. Each value still passes
     through its column type's conversion (time zones, for one), so what lands is what an
-    ordinary INSERT would have stored.
+    ordinary INSERT would have stored. Rows may come from a generator: PostgreSQL takes them
+    as they are made, so the server stores one part while the caller makes the next.
     """
     dialect = connection.dialect
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    rows = itertools.chain((first,), rows)
     convert = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
     if any(convert):
         steps = [(i, _remembered(f)) for i, f in enumerate(convert) if f is not None]
@@ -240,9 +247,6 @@ def copy_rows(
             return tuple(values)
 
         rows = map(converted, rows)
-    rows = list(rows)
-    if not rows:
-        return
     names = ", ".join(table.c[key].name for key in columns)
     if dialect.name == "postgresql":
         # COPY is PostgreSQL's bulk path, many times faster than INSERTs in a pipeline.
@@ -252,7 +256,7 @@ def copy_rows(
                 copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
 
 
 # Keys asked for in one IN list on SQLite: few round trips, well inside its variable limit.

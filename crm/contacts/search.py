@@ -134,9 +134,7 @@ def index(db_session: Session, contact: Contact) -> None:
 
 def store_words(db_session: Session, words: dict[int, set[str]]) -> None:
     """Insert the search words of many contacts, and the trigrams of words new to the index."""
-    rows = [(cid, w) for cid, ws in words.items() for w in ws]
-    if not rows:
-        return
+    rows = ((cid, w) for cid, ws in words.items() for w in ws)
     copy_rows(db_session.connection(), _WORDS, ("contact_id", "word"), rows)
     vocabulary = {w for ws in words.values() for w in ws}
     vocabulary = {w for w in vocabulary if _fuzzy_candidate(w)}

@@ -202,3 +202,46 @@ def test_lookups_in_bulk_span_many_keys(db_session, actor, tmp_path):
 
     assert (again.created, again.duplicates_skipped) == (0, 2500)
     assert count(db_session) == 2501
+
+
+def test_an_import_in_many_pieces_writes_each_contact_once(
+    db_session, actor, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(transfer, "PIECE", 2)
+    progress = Recorder()
+    rows = [f"Person {i},person,Big Co,p{i}@big.example,," for i in range(7)]
+    header = "name,type,company,email,phone,city\n"
+
+    run_import(
+        db_session, actor, write(tmp_path, header + "\n".join(rows) + "\n"), progress=progress
+    )
+
+    assert count(db_session) == 8
+    assert progress.done == progress.total == 8  # Big Co is added too
+    assert [h.name for h in service.find(db_session=db_session, text="p5@big.example")] == [
+        "Person 5"
+    ]
+    assert len(service.find(db_session=db_session, text="big co")) == 8
+
+
+def test_a_failure_while_making_rows_leaves_nothing_behind(
+    db_session, actor, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(transfer, "PIECE", 2)
+    made = transfer._Piece.make
+
+    def failing(piece, strings_wanted):
+        if any(record["name"] == "Person 4" for _, record in piece):
+            raise RuntimeError("the helper broke")
+        return made(piece, strings_wanted)
+
+    monkeypatch.setattr(transfer._Piece, "make", failing)
+    rows = [f"Person {i},person,Big Co,p{i}@big.example,," for i in range(7)]
+    header = "name,type,company,email,phone,city\n"
+    savepoint = db_session.begin_nested()
+
+    with pytest.raises(RuntimeError, match="helper broke"):
+        run_import(db_session, actor, write(tmp_path, header + "\n".join(rows) + "\n"))
+
+    savepoint.rollback()
+    assert count(db_session) == 0
