@@ -4,7 +4,7 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -365,19 +365,19 @@ def _write(
     # insert, while the table's statistics still describe it.
     wanted = {r.company.upper() for r in persons if r.company}
     company_rows = _companies(db_session, wanted)
-    company_records = [_record(r, base) for r in companies]
-    ids = _insert(db_session, company_records, setup, progress)
-    for record, cid in zip(company_records, ids, strict=True):
+    written = _insert(db_session, companies, lambda row: _record(row, base), setup, progress)
+    for record in written:
         key = str(record["name"]).upper()
         if key in wanted and key not in company_rows:
-            company_rows[key] = {**{c: record.get(c) for c in COMPANY_COLUMNS}, "id": cid}
+            company_rows[key] = {c: record.get(c) for c in COMPANY_COLUMNS}
     # Persons of one company inherit alike: what they take is worked out once per company.
     inherited = {key: _inherited(company, setup) for key, company in company_rows.items()}
-    records = [
-        _record(r, base, inherited.get(r.company.upper()) if r.company else None) for r in persons
-    ]
-    ids += _insert(db_session, records, setup, progress)
-    report.created = len(ids) - len(extra)
+
+    def person(row: _Row) -> dict[str, object]:
+        return _record(row, base, inherited.get(row.company.upper()) if row.company else None)
+
+    written += _insert(db_session, persons, person, setup, progress)
+    report.created = len(written) - len(extra)
 
 
 def _base(actor: Actor, setup: MarketingSetup) -> dict[str, object]:
@@ -436,7 +436,6 @@ def _record(
         )
     record["search_email"] = search_email(record.get("email"))  # type: ignore[arg-type]
     record["search_phone"] = search_phone(record.get("phone"))  # type: ignore[arg-type]
-    record["_no"] = values.get("no")
     return record
 
 
@@ -482,52 +481,70 @@ def _companies(db_session: Session, names: set[str]) -> dict[str, dict[str, obje
 
 
 def _insert(
-    db_session: Session, records: list[dict[str, object]], setup: MarketingSetup, progress: Progress
-) -> list[int]:
-    """Insert contacts in pieces, with their numbers, search words and search strings.
+    db_session: Session,
+    rows: list[_Row],
+    make: Callable[[_Row], dict[str, object]],
+    setup: MarketingSetup,
+    progress: Progress,
+) -> list[dict[str, object]]:
+    """Insert new contacts in pieces, with their search words and strings; return what landed.
 
-    A helper thread makes the rows of the next piece while this one is written: the work
-    shifts between Python and the database server, and each waits less for the other.
+    A helper thread makes the next piece's records and rows (make() turns a row into its
+    record) while this piece is written: the work shifts between Python and the database
+    server, and each waits less for the other.
     """
-    _number(db_session, records)
-    connection = db_session.connection()
-    ids = reserve_ids(connection, CONTACTS, len(records))
+    numbers = _numbers(db_session, rows)
+    ids = reserve_ids(db_session.connection(), CONTACTS, len(rows))
     strings_wanted = setup.maintain_search_strings
-    pieces = [
-        list(zip(ids[start : start + PIECE], records[start : start + PIECE], strict=True))
-        for start in range(0, len(records), PIECE)
-    ]
+    numbered = list(zip(ids, numbers, rows, strict=True))
+    pieces = [numbered[at : at + PIECE] for at in range(0, len(numbered), PIECE)]
+    written: list[dict[str, object]] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
-        upcoming = [helper.submit(_Piece.make, piece, strings_wanted) for piece in pieces]
+        upcoming = [helper.submit(_Piece.make, piece, make, strings_wanted) for piece in pieces]
         try:
             for future in upcoming:
                 made = future.result()
-                copy_rows(connection, CONTACTS, ("id", *RECORD_KEYS), made.contacts)
-                search.store_words(db_session, made.words)
-                copy_rows(connection, SEARCH_STRINGS, STRING_KEYS, made.strings)
-                progress.advance(len(made.contacts))
+                _write_piece(db_session, made)
+                written += made.records
+                progress.advance(len(made.records))
         except BaseException:
             for future in upcoming:
                 future.cancel()
             raise
-    return ids
+    return written
+
+
+def _write_piece(db_session: Session, made: "_Piece") -> None:
+    connection = db_session.connection()
+    copy_rows(connection, CONTACTS, ("id", *RECORD_KEYS), made.contacts)
+    search.store_words(db_session, made.words)
+    copy_rows(connection, SEARCH_STRINGS, STRING_KEYS, made.strings)
 
 
 @dataclass
 class _Piece:
-    """The rows of some new contacts: themselves, their search words and search strings."""
+    """Some new contacts: their records, and the rows of them, their words and search strings."""
 
-    contacts: list[tuple[object, ...]]
-    words: dict[int, set[str]]
-    strings: list[tuple[object, ...]]
+    records: list[dict[str, object]] = field(default_factory=list)
+    contacts: list[tuple[object, ...]] = field(default_factory=list)
+    words: dict[int, set[str]] = field(default_factory=dict)
+    strings: list[tuple[object, ...]] = field(default_factory=list)
 
     @classmethod
-    def make(cls, piece: list[tuple[int, dict[str, object]]], strings_wanted: bool) -> "_Piece":
-        made = cls([], {}, [])
-        for cid, record in piece:
+    def make(
+        cls,
+        piece: list[tuple[int, str, _Row]],
+        make: Callable[[_Row], dict[str, object]],
+        strings_wanted: bool,
+    ) -> "_Piece":
+        made = cls()
+        for cid, no, row in piece:
+            record = make(row)
+            record["id"], record["no"] = cid, no
+            made.records.append(record)
             made.contacts.append((cid, *map(record.get, RECORD_KEYS)))
             made.words[cid] = _words(record)
-            if strings_wanted and record["type"] == "company":
+            if strings_wanted and row.type == "company":
                 made.strings.extend((cid, *found) for found in dupes.search_strings_of(record))
         return made
 
@@ -548,18 +565,17 @@ RECORD_KEYS = (*(c.key for c in CONTACTS.columns if c.key != "id"),)
 STRING_KEYS = ("contact_id", "field", "part", "value")
 
 
-def _number(db_session: Session, records: list[dict[str, object]]) -> None:
-    """Give every new contact a number: its own where the file has one, else the next free."""
-    typed = {str(r["_no"]).upper() for r in records if r.get("_no")}
-    taken = _taken(db_session, typed)
-    for record in records:
-        no = str(record.get("_no") or "").upper()
-        if no and no in taken:
-            raise InvalidInput(
-                f"Contact number {no} is already taken.", field="file", hint="Clear the no column."
-            )
-        record["no"] = no or None
-    wanted = [r for r in records if r["no"] is None]
+def _numbers(db_session: Session, rows: list[_Row]) -> list[str]:
+    """Return the new contacts' numbers: its own where the file has one, else the next free."""
+    numbers = [str(r.values.get("no") or "").upper() for r in rows]
+    typed = set(numbers) - {""}
+    if clashes := sorted(_taken(db_session, typed)):
+        raise InvalidInput(
+            f"Contact number {clashes[0]} is already taken.",
+            field="file",
+            hint="Clear the no column.",
+        )
+    wanted = [at for at, number in enumerate(numbers) if not number]
     while wanted:
         # Numbers typed in earlier may sit inside the block: skip them, as one create does.
         block = next_numbers(db_session, "CONTACT", len(wanted))
@@ -567,9 +583,10 @@ def _number(db_session: Session, records: list[dict[str, object]]) -> None:
         in_block = select(Contact.no).where(Contact.no >= block[0], Contact.no <= block[-1])
         taken = set(db_session.connection().scalars(in_block)) | typed
         free = [number for number in block if number not in taken]
-        for record, number in zip(wanted, free, strict=False):
-            record["no"] = number
+        for at, number in zip(wanted, free, strict=False):
+            numbers[at] = number
         wanted = wanted[len(free) :]
+    return numbers
 
 
 def _taken(db_session: Session, numbers: set[str]) -> set[str]:

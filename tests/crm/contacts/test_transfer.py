@@ -162,6 +162,17 @@ def test_numbers_in_the_file_are_kept_and_skipped_by_the_series(db_session, acto
     assert set(db_session.scalars(select(Contact.no))) == {"CT000001", "CT000002", "CT000003"}
 
 
+def test_a_number_already_taken_refuses_the_import(db_session, actor, tmp_path):
+    run_import(db_session, actor, write(tmp_path, "no,name\nCT000007,First\n"))
+    path = write(tmp_path, "no,name\n,Numbered\nct000007,Typed Again\n")
+
+    with pytest.raises(InvalidInput, match="CT000007 is already taken") as refused:
+        run_import(db_session, actor, path)
+
+    assert "no column" in refused.value.hint
+    assert count(db_session) == 1
+
+
 def test_export_writes_what_import_reads(db_session, actor, tmp_path):
     run_import(db_session, actor, write(tmp_path, GOOD))
     out = tmp_path / "out" / "contacts.csv"
@@ -230,10 +241,10 @@ def test_a_failure_while_making_rows_leaves_nothing_behind(
     monkeypatch.setattr(transfer, "PIECE", 2)
     made = transfer._Piece.make
 
-    def failing(piece, strings_wanted):
-        if any(record["name"] == "Person 4" for _, record in piece):
+    def failing(piece, *rest):
+        if any(row.values["name"] == "Person 4" for _, _, row in piece):
             raise RuntimeError("the helper broke")
-        return made(piece, strings_wanted)
+        return made(piece, *rest)
 
     monkeypatch.setattr(transfer._Piece, "make", failing)
     rows = [f"Person {i},person,Big Co,p{i}@big.example,," for i in range(7)]
