@@ -365,7 +365,7 @@ def _write(
     # insert, while the table's statistics still describe it.
     wanted = {r.company.upper() for r in persons if r.company}
     company_rows = _companies(db_session, wanted)
-    written = _insert(db_session, companies, lambda row: _record(row, base), setup, progress)
+    written = _insert(db_session, companies, lambda row: _record(row, base), setup, progress, True)
     for record in written:
         key = str(record["name"]).upper()
         if key in wanted and key not in company_rows:
@@ -376,8 +376,8 @@ def _write(
     def person(row: _Row) -> dict[str, object]:
         return _record(row, base, inherited.get(row.company.upper()) if row.company else None)
 
-    written += _insert(db_session, persons, person, setup, progress)
-    report.created = len(written) - len(extra)
+    _insert(db_session, persons, person, setup, progress)
+    report.created = len(companies) + len(persons) - len(extra)
 
 
 def _base(actor: Actor, setup: MarketingSetup) -> dict[str, object]:
@@ -486,8 +486,12 @@ def _insert(
     make: Callable[[_Row], dict[str, object]],
     setup: MarketingSetup,
     progress: Progress,
+    keep: bool = False,
 ) -> list[dict[str, object]]:
-    """Insert new contacts in pieces, with their search words and strings; return what landed.
+    """Insert new contacts in pieces, with their search words and strings.
+
+    The records written are returned when kept; else they are let go piece by piece, which
+    spares the garbage collector on a large file.
 
     A helper thread makes the next piece's records and rows (make() turns a row into its
     record) while this piece is written: the work shifts between Python and the database
@@ -500,17 +504,15 @@ def _insert(
     pieces = [numbered[at : at + PIECE] for at in range(0, len(numbered), PIECE)]
     written: list[dict[str, object]] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
-        upcoming = [helper.submit(_Piece.make, piece, make, strings_wanted) for piece in pieces]
-        try:
-            for future in upcoming:
-                made = future.result()
-                _write_piece(db_session, made)
+        upcoming = [helper.submit(_Piece.make, pieces[0], make, strings_wanted)] if pieces else []
+        for at in range(len(pieces)):
+            made = upcoming.pop().result()
+            if at + 1 < len(pieces):
+                upcoming.append(helper.submit(_Piece.make, pieces[at + 1], make, strings_wanted))
+            _write_piece(db_session, made)
+            progress.advance(len(made.contacts))
+            if keep:
                 written += made.records
-                progress.advance(len(made.records))
-        except BaseException:
-            for future in upcoming:
-                future.cancel()
-            raise
     return written
 
 
