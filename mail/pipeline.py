@@ -111,6 +111,7 @@ class Pipeline:
         self.today = today
         self._directory: maillog.Directory | None = None
         self._template: str | None = None
+        self._problem: str | None = None  # the last reason mail could not be read
         self._local = threading.local()  # each worker's session for the pass
 
     def ready(self) -> str | None:
@@ -130,8 +131,14 @@ class Pipeline:
         """Process what waits in the queue now, at most limit messages, until stop is set."""
         summary = RunSummary()
         problem = self.ready()
+        if problem != self._problem:
+            # Said once when it appears and once when it is fixed, not at every pass.
+            if problem:
+                log.warning("Mail not read: %s", problem)
+            elif self._problem:
+                log.info("Mail is read again: the setup it missed is there")
+            self._problem = problem
         if problem:
-            log.warning("Mail not read: %s", problem)
             summary.counts["waiting"] = self.mailbox.count()
             return summary
         self._directory = None

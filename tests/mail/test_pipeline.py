@@ -313,6 +313,29 @@ def test_nothing_is_read_until_the_email_template_is_set(
     assert maildir.count() == 1
 
 
+def test_a_missing_email_template_is_said_once_and_its_fix_once(
+    pipeline: Pipeline, maildir: MaildirMailbox, db_session: Session, crm, caplog
+) -> None:
+    from crm.setup.models import MarketingSetup
+
+    setup = db_session.get(MarketingSetup, 1)
+    template, setup.email_template = setup.email_template, None
+    db_session.commit()
+    deliver(maildir, "direct_inbound_bcc")
+
+    with caplog.at_level(logging.INFO, logger="mail.pipeline"):
+        pipeline.run_once()
+        pipeline.run_once()
+        setup.email_template = template
+        db_session.commit()
+        assert pipeline.run_once().counts == {"logged": 1}
+
+    said = [r.getMessage() for r in caplog.records if "Mail" in r.getMessage()]
+    assert len([m for m in said if m.startswith("Mail not read")]) == 1
+    assert "setup template defaults email=" in said[0]
+    assert len([m for m in said if m.startswith("Mail is read again")]) == 1
+
+
 def test_the_reply_to_the_forwarder_is_an_automatic_mail_in_the_outbox(
     sessions, maildir: MaildirMailbox, crm
 ) -> None:
