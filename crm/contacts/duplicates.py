@@ -12,6 +12,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import (
     Column,
     ColumnElement,
+    CompoundSelect,
     Table,
     and_,
     bindparam,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     union,
@@ -368,11 +370,29 @@ _SAME_NAME = (
     .where(Contact.search_name == bindparam("name"), Contact.type == _KIND)
     .limit(50)
 )
-_WORD_COUNTS = (
-    select(ContactSearchWord.word, func.count())
-    .where(ContactSearchWord.word.in_(bindparam("words", expanding=True)))
-    .group_by(ContactSearchWord.word)
-)
+
+
+def _word_counts(count: int) -> CompoundSelect[int, int]:
+    """Return the statement counting how many contacts have each of count words (w0, w1, ...).
+
+    Counting stops past RARE_WORD, where a word is too common to look for near misses by:
+    "Traders" in ten thousand company names costs no more to count than a rare word.
+    """
+    if (statement := _WORD_COUNTS.get(count)) is None:
+        parts = []
+        for at in range(count):
+            having = (
+                select(ContactSearchWord.contact_id)
+                .where(ContactSearchWord.word == bindparam(f"w{at}"))
+                .limit(RARE_WORD + 1)
+                .subquery()
+            )
+            parts.append(select(literal(at), func.count()).select_from(having))
+        statement = _WORD_COUNTS[count] = union_all(*parts)
+    return statement
+
+
+_WORD_COUNTS: dict[int, CompoundSelect[int, int]] = {}
 _NEAR = (
     select(Contact.id, Contact.name)
     .join(ContactSearchWord, ContactSearchWord.contact_id == Contact.id)
@@ -397,8 +417,10 @@ def _similar_names(db_session: Session, contact: Contact, note: Note) -> None:
     mine = core_name(contact.name)
     words = sorted(set(mine.split()))
     if words:
-        grouped = connection.execute(_WORD_COUNTS, {"words": words})
-        frequency = {word: count for word, count in grouped if count > 1}
+        counted = connection.execute(
+            _word_counts(len(words)), {f"w{at}": w for at, w in enumerate(words)}
+        )
+        frequency = {words[at]: count for at, count in counted if count > 1}
         rarest = min(frequency, key=frequency.__getitem__, default=None)
         if rarest is not None and frequency[rarest] <= RARE_WORD:
             near = connection.execute(_NEAR, {"word": rarest, "kind": contact.type})
