@@ -165,11 +165,16 @@ def search_strings_of(values: Mapping[str, object]) -> list[tuple[str, str, str]
     return strings
 
 
-def maintain(db_session: Session, contact: Contact, setup: MarketingSetup) -> None:
-    """Store a company's search strings again; persons are not indexed, as in BC."""
-    db_session.execute(
-        delete(DuplicateSearchString).where(DuplicateSearchString.contact_id == contact.id)
-    )
+def maintain(
+    db_session: Session, contact: Contact, setup: MarketingSetup, *, new: bool = False
+) -> None:
+    """Store a company's search strings, replacing those it had unless it is new.
+
+    Persons are not indexed, as in BC.
+    """
+    if not new:
+        stale = delete(DuplicateSearchString).where(DuplicateSearchString.contact_id == contact.id)
+        db_session.execute(stale)
     if contact.is_company and setup.maintain_search_strings:
         rows = [
             {"contact_id": contact.id, "field": f, "part": p, "value": v}

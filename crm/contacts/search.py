@@ -127,9 +127,11 @@ def words_for(contact: Contact) -> set[str]:
     )
 
 
-def index(db_session: Session, contact: Contact) -> None:
-    """Store a contact's search words again after it changed."""
-    db_session.execute(delete(ContactSearchWord).where(ContactSearchWord.contact_id == contact.id))
+def index(db_session: Session, contact: Contact, *, new: bool = False) -> None:
+    """Store a contact's search words again after it changed, or for the first time if new."""
+    if not new:
+        stale = delete(ContactSearchWord).where(ContactSearchWord.contact_id == contact.id)
+        db_session.execute(stale)
     store_words(db_session, {contact.id: words_for(contact)})
 
 

@@ -267,21 +267,27 @@ def add(
             field="company",
         )
     setup = setup_service.get_marketing_setup(db_session=db_session)
-    contact = Contact(type=type.value, name="", search_name="", correspondence_type="email")
+    # A new contact has no alternative e-mails: said here, they are never loaded to find out.
+    contact = Contact(
+        type=type.value, name="", search_name="", correspondence_type="email", alt_emails=[]
+    )
     for flag in ("exclude_from_segments", "privacy_blocked", "minor", "parental_consent"):
         setattr(contact, flag, False)
     _apply_defaults(db_session, contact, actor, setup)
     if company is not None:
         _join_company(contact, company, setup, old=None)
     _apply(db_session, contact, given, new=True)
-    contact.no = check_manual(db_session, "CONTACT", no) if no else _free_number(db_session)
-    if get_by_no(db_session=db_session, no=contact.no) is not None:
-        raise Conflict(f"Contact number {contact.no} is taken.", hint="Leave no= out.")
+    if no:
+        contact.no = check_manual(db_session, "CONTACT", no)
+        if get_by_no(db_session=db_session, no=contact.no) is not None:
+            raise Conflict(f"Contact number {contact.no} is taken.", hint="Leave no= out.")
+    else:
+        contact.no = _free_number(db_session)
     stamp(contact, actor, created=True)
     db_session.add(contact)
     db_session.flush()
     _apply_lists(db_session, contact, given)
-    outcome = Outcome(contact, _reindex(db_session, contact, setup, check=True))
+    outcome = Outcome(contact, _reindex(db_session, contact, setup, check=True, new=True))
     log.info("Contact %s created by %s", contact.no, actor)
     return outcome
 
@@ -648,11 +654,11 @@ def _alt_emails(db_session: Session, contact: Contact, text: str) -> None:
 
 
 def _reindex(
-    db_session: Session, contact: Contact, setup: MarketingSetup, *, check: bool
+    db_session: Session, contact: Contact, setup: MarketingSetup, *, check: bool, new: bool = False
 ) -> list[dupes.Duplicate]:
     db_session.flush()
-    search.index(db_session, contact)
-    dupes.maintain(db_session, contact, setup)
+    search.index(db_session, contact, new=new)
+    dupes.maintain(db_session, contact, setup, new=new)
     if not (check and setup.autosearch_duplicates):
         return []
     found = dupes.check(db_session, contact, setup)

@@ -85,6 +85,13 @@ def test_changes_are_findable_at_once(db_session, actor, people):
     assert "John Smith" in names(db_session, "initrode")  # the company name moved to persons
 
 
+def test_a_new_contact_is_found_by_its_alternative_email(db_session, people):
+    people["add"]("Umbrella Corp", email="info@umbrella.example", alt_email="old@umbrella.example")
+
+    assert names(db_session, "old@umbrella.example") == ["Umbrella Corp"]
+    assert names(db_session, "old")[0] == "Umbrella Corp"
+
+
 def test_a_rare_word_outweighs_words_every_contact_has(db_session, people, monkeypatch):
     # Read only 5 contacts per typed word, as if "Harbor" and "Traders" were half the table.
     monkeypatch.setattr(search, "SCANNED", 5)
