@@ -365,7 +365,9 @@ def _write(
     # insert, while the table's statistics still describe it.
     wanted = {r.company.upper() for r in persons if r.company}
     company_rows = _companies(db_session, wanted)
-    written = _insert(db_session, companies, lambda row: _record(row, base), setup, progress, True)
+    written = _insert(
+        db_session, companies, lambda row: _record(row, base), setup, progress, keep=True
+    )
     for record in written:
         key = str(record["name"]).upper()
         if key in wanted and key not in company_rows:
@@ -486,6 +488,7 @@ def _insert(
     make: Callable[[_Row], dict[str, object]],
     setup: MarketingSetup,
     progress: Progress,
+    *,
     keep: bool = False,
 ) -> list[dict[str, object]]:
     """Insert new contacts in pieces, with their search words and strings.
