@@ -28,6 +28,7 @@ from crm.errors import Ambiguous, Choice, Conflict, InvalidInput, NotFound
 from crm.interactions.models import InteractionLogEntry
 from crm.numbering import check_manual, next_number
 from crm.opportunities.models import Opportunity, OpportunityStatus
+from crm.segments.models import SegmentHeader, SegmentLine
 from crm.setup import service as setup_service
 from crm.setup.models import MarketingSetup
 from crm.tasks.models import Task
@@ -535,6 +536,8 @@ def _change_company(
             "Only persons belong to companies.", field="company", hint="Add type=person first."
         )
     if not text.strip():
+        if contact.company_id is not None:
+            _check_off_segments(db_session, contact, "leave its company")
         contact.company_id, contact.company_name, contact.company = None, None, None
         return
     company = resolve(db_session=db_session, name=text)
@@ -542,10 +545,11 @@ def _change_company(
         raise InvalidInput(
             f"{company.no} {company.name} is a person, not a company.", field="company"
         )
+    if company.id == contact.company_id:
+        return
+    _check_off_segments(db_session, contact, "move to another company")
     previous = contact.company
     old = _snapshot(previous) if previous is not None else {}
-    # TODO: refuse while the person is on an unlogged segment, as Business Central does; the
-    # segment tables belong to another area, so such a line keeps the old company until then.
     _join_company(contact, company, setup, old=old)
 
 
@@ -726,6 +730,38 @@ def _cascades(column: Column[Any]) -> bool:
     return any(fk.ondelete in {"CASCADE", "SET NULL"} for fk in column.foreign_keys)
 
 
+def _check_off_segments(db_session: Session, contact: Contact, doing: str) -> None:
+    """Refuse while the contact is on a segment not logged yet, as Business Central does."""
+    if segments := _unlogged_segments(db_session, [contact.id]):
+        raise Conflict(
+            f"{contact.no} {contact.name} cannot {doing} while on segment "
+            f"{', '.join(segments)}, which is not logged yet.",
+            hint=_off_segments_hint(contact, segments),
+        )
+
+
+def _unlogged_segments(db_session: Session, ids: list[int]) -> list[str]:
+    stmt = (
+        select(SegmentHeader.no)
+        .join(SegmentLine, SegmentLine.segment_id == SegmentHeader.id)
+        .where(
+            SegmentLine.contact_id.in_(ids),
+            SegmentLine.removed_by_action.is_(None),
+            SegmentHeader.logged_segment_id.is_(None),
+        )
+        .distinct()
+        .order_by(SegmentHeader.no)
+    )
+    return list(db_session.scalars(stmt))
+
+
+def _off_segments_hint(contact: Contact, segments: list[str]) -> str:
+    return (
+        f"Log the segment first (`segment log {segments[0]}`), or take the contact off it "
+        f"(`segment reduce {segments[0]} no={contact.no}`)."
+    )
+
+
 def _check_deletable(db_session: Session, contact: Contact, ids: list[int]) -> None:
     tasks = _open_tasks(db_session, ids)
     opportunities = _open_opportunities(db_session, ids)
@@ -735,6 +771,13 @@ def _check_deletable(db_session: Session, contact: Contact, ids: list[int]) -> N
             f"{contact.no} {contact.name} cannot be deleted: {whose} {tasks} open tasks and "
             f"{opportunities} open opportunities.",
             hint="Close or cancel them first (`task list contact=...`, `opp list contact=...`).",
+        )
+    if segments := _unlogged_segments(db_session, ids):
+        whose = "it or its persons are" if len(ids) > 1 else "it is"
+        raise Conflict(
+            f"{contact.no} {contact.name} cannot be deleted: {whose} on segment "
+            f"{', '.join(segments)}, which is not logged yet.",
+            hint=_off_segments_hint(contact, segments),
         )
 
 

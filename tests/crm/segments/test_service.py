@@ -155,3 +155,34 @@ def test_mailing_group_is_given_to_every_contact_once(db_session, actor, world, 
     with pytest.raises(InvalidInput) as refused:
         service.apply_mailing_group(db_session=db_session, actor=actor, segment=segment, code="Z")
     assert "NEWS" in (refused.value.hint or "")
+
+
+def test_a_contact_on_an_unlogged_segment_keeps_its_company_and_is_kept(
+    db_session, actor, world, segment
+):
+    from crm.contacts import service as contacts
+    from crm.segments import logged as logged_service
+
+    fay, dan = world["Fay"], world["Dan"]
+    act(db_session, actor, segment, "add", no=f"{fay.no},{dan.no}")
+
+    for person, doing in ((dan, "move to another company"), (fay, "move to another company")):
+        with pytest.raises(Conflict, match=f"cannot {doing} while on segment SM00001") as refused:
+            contacts.update(
+                db_session=db_session, actor=actor, contact=person, values={"company": "Acme"}
+            )
+        assert f"segment reduce SM00001 no={person.no}" in refused.value.hint
+    with pytest.raises(Conflict, match="cannot leave its company while on segment SM00001"):
+        contacts.update(db_session=db_session, actor=actor, contact=dan, values={"company": ""})
+    with pytest.raises(Conflict, match="cannot be deleted: it is on segment SM00001"):
+        contacts.remove(db_session=db_session, actor=actor, contact=fay)
+    with pytest.raises(Conflict, match="it or its persons are on segment SM00001"):
+        contacts.remove(db_session=db_session, actor=actor, contact=world["Beta"])
+    assert dan.company_id == world["Beta"].id
+
+    act(db_session, actor, segment, "reduce", no=dan.no)
+    contacts.update(db_session=db_session, actor=actor, contact=dan, values={"company": "Acme"})
+    logged_service.log_segment(db_session=db_session, actor=actor, segment=segment, template="MAIL")
+    contacts.update(db_session=db_session, actor=actor, contact=fay, values={"company": "Acme"})
+
+    assert (dan.company_id, fay.company_id) == (world["Acme"].id,) * 2
