@@ -146,7 +146,7 @@ def _run(context: Context, args: Args, action: crit.Action) -> View:
     count = segment_service.count_lines(db_session=context.session, segment=segment)
     verb = {"add": "added", "reduce": "removed", "refine": "removed"}[action.value]
     return Message(
-        f"{segment.no}: {record.lines_changed} contacts {verb}; it holds {count} now.",
+        f"{segment.no}: {_contacts(record.lines_changed)} {verb}; it holds {count} now.",
         hint=f"Undo with `segment back {segment.no}`.",
         data={"no": segment.no, "changed": record.lines_changed, "contacts": count},
     )
@@ -217,7 +217,7 @@ def reuse(context: Context, args: Args) -> View:
         what = f"the contacts of logged segment {logged.id} ({logged.segment_no})"
     count = segment_service.count_lines(db_session=context.session, segment=segment)
     return Message(
-        f"{segment.no}: reused {what}; it holds {count} contacts.",
+        f"{segment.no}: reused {what}; it holds {_contacts(count)}.",
         data={"no": segment.no, "contacts": count},
     )
 
@@ -276,3 +276,7 @@ def cancel(context: Context, args: Args) -> View:
         f"Canceled logged segment {logged.id} ({logged.segment_no}) and its "
         f"{count} interactions and campaign entries."
     )
+
+
+def _contacts(count: int) -> str:
+    return f"{count} contact" if count == 1 else f"{count} contacts"

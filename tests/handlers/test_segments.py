@@ -34,6 +34,7 @@ def test_build_log_and_cancel_a_segment(run, world):
     assert added.data["changed"] == 5
     reduced = ok(run, "segment reduce SM00001 job=ITMGR")
     assert reduced.data["contacts"] == 4
+    assert reduced.text == "SM00001: 1 contact removed; it holds 4 now."
     back = ok(run, "segment back SM00001")
     assert back.data["contacts"] == 5
     ok(run, "segment save SM00001 CUSTPROS")
