@@ -17,10 +17,12 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     Table,
+    Text,
     any_,
     bindparam,
     create_engine,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -271,6 +273,7 @@ def copy_rows(
 
 # Keys asked for in one IN list on SQLite: few round trips, well inside its variable limit.
 LOOKUP = 2000
+_SEPARATOR = "\x1f"  # the ASCII unit separator: keys that hold it go as an array instead
 
 
 def one_of(
@@ -280,15 +283,21 @@ def one_of(
 ) -> Iterator[ColumnElement[bool]]:
     """Yield conditions that together say "column is one of keys", for lookups in bulk.
 
-    PostgreSQL takes all the keys as one array parameter (`= ANY`), which it matches through
-    the column's index; SQLite gets IN lists of LOOKUP keys each.
+    PostgreSQL takes all the keys as one array (`= ANY`), which it matches through the
+    column's index; SQLite gets IN lists of LOOKUP keys each.
     """
     if not keys:
         return
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        yield column == any_(bindparam(None, list(keys), type_=ARRAY(column.type)))
+        if all(isinstance(key, str) and key and _SEPARATOR not in key for key in keys):
+            # Text keys travel as one string the server splits: psycopg would write an array
+            # parameter item by item in Python, which costs more than the look-up itself.
+            joined = bindparam(None, _SEPARATOR.join(keys), type_=Text)
+            yield column == any_(func.string_to_array(joined, _SEPARATOR))
+        else:
+            yield column == any_(bindparam(None, list(keys), type_=ARRAY(column.type)))
         return
     for start in range(0, len(keys), LOOKUP):
         yield column.in_(keys[start : start + LOOKUP])
