@@ -72,7 +72,10 @@ def words_of(text: str | None) -> list[str]:
 
 
 def _split(text: str) -> tuple[str, ...]:
-    return tuple(w[:MAX_WORD] for w in WORD.findall(fold(text)))
+    words = WORD.findall(fold(text))
+    if max(map(len, words), default=0) > MAX_WORD:
+        words = [word[:MAX_WORD] for word in words]
+    return tuple(words)
 
 
 # Names are remembered: a bulk import splits each company's name once, not once per person.
@@ -102,7 +105,8 @@ def contact_words(
     for phone in phones:
         if digits := search_phone(phone):
             found.add(digits)
-    return {w for w in found if w}
+    found.discard("")
+    return found
 
 
 def grams(word: str) -> set[str]:
@@ -139,9 +143,8 @@ def store_words(db_session: Session, words: dict[int, set[str]]) -> None:
     """Insert the search words of many contacts, and the trigrams of words new to the index."""
     rows = ((cid, w) for cid, ws in words.items() for w in ws)
     copy_rows(db_session.connection(), _WORDS, ("contact_id", "word"), rows)
-    vocabulary = {w for ws in words.values() for w in ws}
-    vocabulary = {w for w in vocabulary if _fuzzy_candidate(w)}
-    store_grams(db_session, vocabulary)
+    vocabulary = set().union(*words.values())
+    store_grams(db_session, {w for w in vocabulary if _fuzzy_candidate(w)})
 
 
 _WORDS = cast(Table, ContactSearchWord.__table__)
