@@ -212,12 +212,13 @@ def _insert_with(statement: Any, other: Table, count: int, names: tuple[str, ...
     return both
 
 
-def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
+def reserve_ids(connection: Connection, table: Table, count: int, *, after: int = 0) -> list[int]:
     """Return count new values of a table's integer key `id`, for rows written in bulk.
 
     PostgreSQL draws them from the column's sequence, as single INSERTs do. SQLite numbers on
-    from the highest id: Rapport's SQLite transactions begin IMMEDIATE, so no other writer
-    can take the same ones before this transaction ends.
+    from the highest id, or from `after`, the last id the caller reserved and has not written
+    yet: Rapport's SQLite transactions begin IMMEDIATE, so no other writer can take the same
+    ones before this transaction ends.
     """
     if count <= 0:
         return []
@@ -228,6 +229,7 @@ def reserve_ids(connection: Connection, table: Table, count: int) -> list[int]:
         )
         return sorted(row[0] for row in rows)
     top = connection.exec_driver_sql(f"SELECT max(id) FROM {table.name}").scalar() or 0
+    top = max(top, after)
     return list(range(top + 1, top + 1 + count))
 
 

@@ -1,26 +1,24 @@
-"""CSV import and export of contacts, in bulk: checked first, then written all at once."""
+"""CSV import and export of contacts: checked, matched and written piece by piece."""
 
 import csv
+import functools
 import io
 import logging
 import re
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm.audit import Actor
-from crm.contacts import duplicates as dupes
-from crm.contacts import search
-from crm.contacts.models import Contact, ContactAltEmail, ContactType, DuplicateSearchString
+from crm.contacts import bulk, service
+from crm.contacts.models import Contact, ContactAltEmail, ContactType
 from crm.contacts.schemas import ADDRESS_FIELDS, COMMUNICATION_ON_CREATE, CSV_COLUMNS, INHERITED
-from crm.db import copy_rows, one_of, reserve_ids, utcnow
-from crm.errors import InvalidInput
-from crm.numbering import next_numbers
+from crm.db import one_of, utcnow
+from crm.errors import CrmError, InvalidInput
 from crm.progress import NoProgress, Progress
 from crm.setup.models import MarketingSetup, Salesperson, Territory
 from crm.setup.service import get_marketing_setup
@@ -55,8 +53,31 @@ ATTRS = {
     "home_page": "home_page",
     "external_id": "external_id",
 }
+# The columns an import with dedupe=update changes on an existing contact.
+UPDATED = (*ATTRS, "phone", "mobile")
 TYPES = frozenset(t.value for t in ContactType)
-SIZES = {"name": 200, "first_name": 60, "surname": 60, "city": 60, "post_code": 20, "county": 60}
+# CSV column -> contact attribute, for every column an export writes.
+COLUMN_ATTRS = {
+    "no": "no",
+    "type": "type",
+    "name": "name",
+    "company": "company_name",
+    "mobile": "mobile_phone",
+    "vat": "vat_registration_no",
+    "email": "email",
+    "phone": "phone",
+    "salesperson": "salesperson",
+    "territory": "territory",
+    "country": "country",
+    "language": "language",
+    **ATTRS,
+}
+# The longest text each column may hold, as its database column says.
+SIZES = {
+    column: length
+    for column, attr in COLUMN_ATTRS.items()
+    if (length := getattr(Contact.__table__.c[attr].type, "length", None))
+}
 DEDUPE = ("skip", "update", "create")
 ON_ERROR = ("skip", "abort")
 
@@ -109,41 +130,64 @@ def import_csv(
     """Import contacts from a CSV file: all rows or none, or the good rows when asked.
 
     Rows matching an existing contact (by e-mail, then by name and company) are skipped,
-    update that contact, or are created anyway, as dedupe= says.
+    update that contact, or are created anyway, as dedupe= says. The file is checked, matched
+    and written piece by piece, so the database stores one piece while the next is read; a
+    refusal takes back everything this import wrote.
     """
     if on_error not in ON_ERROR:
         raise InvalidInput(f"on_error takes skip or abort, not '{on_error}'.", field="on_error")
     if dedupe not in DEDUPE:
         raise InvalidInput(f"dedupe takes skip, update or create, not '{dedupe}'.", field="dedupe")
     progress = progress or NoProgress()
+    header, lines = _read(path)
+    setup = get_marketing_setup(db_session=db_session)
+    report = ImportReport(dry_run=dry_run)
+    planner = _Planner(
+        db_session,
+        actor=actor,
+        dedupe=dedupe,
+        report=report,
+        typed=_typed_numbers(header, lines),
+        writing=not dry_run,
+        stop_on_error=on_error == "abort" and not dry_run,
+    )
+    maker = _Maker(_base(actor, setup), setup)
+    check = functools.partial(_check, header=header, known=_Known.load(db_session))
+    batches = [lines[at : at + PIECE] for at in range(0, len(lines), PIECE)]
+
+    def write(plan: _Plan, piece: bulk.Piece) -> None:
+        bulk.write_piece(db_session, piece)
+        progress.advance(plan.done)
+
+    progress.start(len(lines), "Checking contacts" if dry_run else "Importing contacts")
+    try:
+        with db_session.begin_nested(), bulk.Ahead(db_session) as ahead:
+            bulk.pipeline(ahead, planner.plans(batches, check, ahead), maker.make, write)
+            if planner.stopped:
+                raise InvalidInput(_refusal(report), field="file", hint=_error_hint())
+    finally:
+        progress.finish()
+    if not dry_run:
+        log.info(
+            "Imported %s: %d created, %d updated, %d skipped by %s",
+            path.name,
+            report.created,
+            report.updated,
+            report.duplicates_skipped,
+            actor,
+        )
+    return report
+
+
+_Line = tuple[int, list[str]]  # a row of the file: its line number and its cells
+
+
+def _read(path: Path) -> tuple[list[str], list[_Line]]:
+    """Return the file's column names and its rows, by line number."""
     text = _decode(path)
     reader = csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text))
     header = _header(next(reader, None), path)
-    setup = get_marketing_setup(db_session=db_session)
-    known = _Known.load(db_session)
-    report = ImportReport(dry_run=dry_run)
-    rows = list(_rows(reader, header, known, report))
-    report.rows = len(rows) + len(report.errors)
-    if report.errors and on_error == "abort" and not dry_run:
-        raise InvalidInput(_refusal(report), field="file", hint=_error_hint())
-    _match_existing(db_session, rows, dedupe, report)
-    if dry_run:
-        report.created = sum(1 for r in rows if r.existing_id is None)
-        report.companies_added = len(_missing_companies(db_session, rows))
-        return report
-    try:
-        _write(db_session, actor, rows, setup, report, progress)
-    finally:
-        progress.finish()
-    log.info(
-        "Imported %s: %d created, %d updated, %d skipped by %s",
-        path.name,
-        report.created,
-        report.updated,
-        report.duplicates_skipped,
-        actor,
-    )
-    return report
+    return header, [(reader.line_num, cells) for cells in reader if any(cells)]
 
 
 def _decode(path: Path) -> str:
@@ -218,33 +262,43 @@ class _Known:
         )
 
 
-def _rows(
-    reader: Iterator[list[str]], header: list[str], known: _Known, report: ImportReport
-) -> Iterator[_Row]:
+def _typed_numbers(header: list[str], lines: list[_Line]) -> set[str]:
+    """Return the contact numbers the file gives, which the series must not hand out."""
+    if "no" not in header:
+        return set()
+    at = header.index("no")
+    return {cells[at].strip().upper() for _, cells in lines if len(cells) > at} - {""}
+
+
+def _check(
+    lines: list[_Line], *, header: list[str], known: _Known
+) -> tuple[list[_Row], list[RowError]]:
+    """Return the rows of these lines that can be imported, and what is wrong with the others."""
+    rows: list[_Row] = []
+    errors: list[RowError] = []
     width = len(header)
-    for cells in reader:
-        line = reader.line_num  # type: ignore[attr-defined]
+    for line, cells in lines:
         if len(cells) != width:
             if "".join(cells).strip():
-                problem = f"has {len(cells)} fields, the header has {width}"
-                report.errors.append(RowError(line, problem))
+                errors.append(RowError(line, f"has {len(cells)} fields, the header has {width}"))
             continue
         values = dict(zip(header, [cell.strip() or None for cell in cells], strict=True))
         if not any(values.values()):
             continue
         try:
-            yield _row(line, values, known)
+            rows.append(_row(line, values, known))
         except InvalidInput as error:
-            report.errors.append(RowError(line, error.message))
+            errors.append(RowError(line, error.message))
+    return rows, errors
 
 
 def _row(line: int, values: dict[str, str | None], known: _Known) -> _Row:
     name = values.get("name")
     if not name:
         raise InvalidInput("has no name")
-    for column, size in SIZES.items():
-        value = values.get(column)
-        if value and len(value) > size:
+    for column, value in values.items():
+        size = SIZES.get(column)
+        if value and size and len(value) > size:
             raise InvalidInput(f"{column} is longer than {size} characters")
     company = values.get("company")
     kind = (values.get("type") or "").lower() or ("person" if company else "company")
@@ -287,104 +341,261 @@ def _error_hint() -> str:
     return "Fix those lines, or add on_error=skip to import the other rows; dry_run=yes checks."
 
 
-def _match_existing(
-    db_session: Session, rows: list[_Row], dedupe: str, report: ImportReport
-) -> None:
-    """Find rows that are already contacts (or earlier rows), by e-mail, then name and company."""
-    connection = db_session.connection()
-    emails = sorted({search_email(r.values.get("email")) or "" for r in rows} - {""})
-    by_email: dict[str, int] = {}
-    for condition in one_of(connection, Contact.search_email, emails):
-        stmt = select(Contact.search_email, Contact.id).where(condition)
-        by_email.update({key: cid for key, cid in connection.execute(stmt) if key})
-    for condition in one_of(connection, ContactAltEmail.search_email, emails):
-        alt = select(ContactAltEmail.search_email, ContactAltEmail.contact_id).where(condition)
-        by_email.update({key: cid for key, cid in connection.execute(alt)})
-    names = sorted({_name(r) for r in rows if r.values.get("name")})
-    by_name: dict[tuple[str, str, str], int] = {}
-    for condition in one_of(connection, Contact.search_name, names):
+@dataclass
+class _Plan:
+    """New contacts of one piece, numbered, companies first, and what they need to be made."""
+
+    new: list[tuple[int, str, _Row]]  # id, number, row
+    companies: dict[str, dict[str, object]]  # companies in Rapport their persons join, by name
+    done: int  # rows of the file this piece finishes, for the progress bar
+
+
+class _Planner:
+    """Decide, piece by piece, which rows are new, which update a contact, which are skipped.
+
+    Runs where the database connection is: every look-up and number is taken here, between
+    the writes of the pieces before.
+    """
+
+    def __init__(
+        self,
+        db_session: Session,
+        *,
+        actor: Actor,
+        dedupe: str,
+        report: ImportReport,
+        typed: set[str],
+        writing: bool,
+        stop_on_error: bool,
+    ) -> None:
+        self.db_session = db_session
+        self.actor = actor
+        self.dedupe = dedupe
+        self.report = report
+        self.typed = typed
+        self.writing = writing
+        self.stop_on_error = stop_on_error
+        self.seen: set[tuple[str, ...]] = set()  # e-mails and names met earlier in the file
+        # Only contacts in Rapport before the import are matched: this import's come after.
+        self.before = db_session.scalar(select(func.max(Contact.id))) or 0
+        self.last_id = 0  # the highest id this import took
+        self.numbered: dict[str, int] = {}  # numbers the file gives, by the line taking them
+        self.found: dict[str, dict[str, object] | None] = {}  # companies in Rapport, by name
+        self.planned: set[str] = set()  # names of the companies this import creates
+        self.waiting: list[_Row] = []  # persons of companies the file has not shown yet
+
+    @property
+    def stopped(self) -> bool:
+        """Say whether a broken row refused the whole import."""
+        return self.stop_on_error and bool(self.report.errors)
+
+    def plans(
+        self,
+        batches: list[list[_Line]],
+        check: Callable[[list[_Line]], tuple[list[_Row], list[RowError]]],
+        ahead: bulk.Ahead,
+    ) -> Iterator[_Plan]:
+        """Yield a plan per batch of lines, checked one batch ahead, then the persons who waited."""
+        for batch, (rows, errors) in zip(batches, ahead.map(check, batches), strict=True):
+            self.report.rows += len(rows) + len(errors)
+            self.report.errors += errors
+            # Once refused, the rest of the file is still checked, to report every broken row.
+            yield _Plan([], {}, len(batch)) if self.stopped else self._plan(rows, len(batch))
+        if not self.stopped:
+            yield from self._rest()
+
+    def _plan(self, rows: list[_Row], lines: int) -> _Plan:
+        kept = self._match(rows)
+        for row in kept:
+            if row.existing_id is not None:
+                self._update(row)
+        new = [r for r in kept if r.existing_id is None]
+        companies = [r for r in new if r.type == "company"]
+        self.planned.update(map(_name, companies))
+        persons = [r for r in new if r.type == "person"]
+        self._look_up([r.company for r in persons if r.company])
+        ready: list[_Row] = []
+        for person in persons:
+            (ready if self._ready(person) else self.waiting).append(person)
+        self.report.created += len(new)
+        return self._numbered(companies + ready, lines - len(persons) + len(ready))
+
+    def _rest(self) -> Iterator[_Plan]:
+        """Yield the companies the file only names, then the persons who waited for them."""
+        missing = {
+            r.company.upper(): r.company for r in self.waiting if r.company and not self._ready(r)
+        }
+        extras = [_Row(0, {"name": name}, "company", None) for name in sorted(missing.values())]
+        self.planned.update(missing)
+        self.report.companies_added = len(extras)
+        rows = extras + self.waiting
+        for at in range(0, len(rows), PIECE):
+            part = rows[at : at + PIECE]
+            yield self._numbered(part, sum(1 for r in part if r.line))
+
+    def _match(self, rows: list[_Row]) -> list[_Row]:
+        """Return the rows to import: new ones, and existing contacts' when they are updated.
+
+        A row is a contact already in Rapport by its e-mail, then by name, type and company; a
+        row repeating an earlier one of the file is a duplicate too.
+        """
+        emails = sorted({search_email(r.values.get("email")) or "" for r in rows} - {""})
+        by_email = self._existing(Contact.id, Contact.search_email, emails)
+        by_email.update(
+            self._existing(ContactAltEmail.contact_id, ContactAltEmail.search_email, emails)
+        )
+        by_name: dict[tuple[str, str, str], int] = {}
         found = select(Contact.search_name, Contact.type, Contact.company_name, Contact.id)
-        for key, kind, company, cid in connection.execute(found.where(condition)):
-            by_name[(key, kind, (company or "").upper())] = cid
-    seen: set[tuple[str, ...]] = set()
-    kept = []
-    for row in rows:
-        email = search_email(row.values.get("email"))
-        name_key = (_name(row), row.type, (row.company or "").upper())
-        existing = (by_email.get(email) if email else None) or by_name.get(name_key)
-        in_file = (email and ("@", email) in seen) or name_key in seen
-        if email:
-            seen.add(("@", email))
-        seen.add(name_key)
-        if (existing is None and not in_file) or dedupe == "create":
-            kept.append(row)
-        elif dedupe == "update" and existing is not None:
-            row.existing_id = existing
-            kept.append(row)
-        else:
-            report.duplicates_skipped += 1
-    rows[:] = kept
+        connection = self.db_session.connection()
+        for condition in one_of(connection, Contact.search_name, sorted(set(map(_name, rows)))):
+            stmt = found.where(condition, Contact.id <= self.before)
+            for key, kind, company, cid in connection.execute(stmt):
+                by_name[(key, kind, (company or "").upper())] = cid
+        kept = []
+        for row in rows:
+            email = search_email(row.values.get("email"))
+            name_key = (_name(row), row.type, (row.company or "").upper())
+            existing = (by_email.get(email) if email else None) or by_name.get(name_key)
+            in_file = (email and ("@", email) in self.seen) or name_key in self.seen
+            if email:
+                self.seen.add(("@", email))
+            self.seen.add(name_key)
+            if (existing is None and not in_file) or self.dedupe == "create":
+                kept.append(row)
+            elif self.dedupe == "update" and existing is not None:
+                row.existing_id = existing
+                kept.append(row)
+            else:
+                self.report.duplicates_skipped += 1
+        return kept
+
+    def _existing(self, id_column: Any, email_column: Any, emails: list[str]) -> dict[str, int]:
+        """Return the contacts in Rapport before this import, by these e-mail addresses."""
+        found: dict[str, int] = {}
+        connection = self.db_session.connection()
+        for condition in one_of(connection, email_column, emails):
+            stmt = select(email_column, id_column).where(condition, id_column <= self.before)
+            found.update({key: cid for key, cid in connection.execute(stmt)})
+        return found
+
+    def _update(self, row: _Row) -> None:
+        """Update an existing contact with the row's values, by the rules of an edit.
+
+        The company's changes flow to its persons and the contact is found by its new values,
+        as after `contact edit`. A change the rules refuse makes the row a broken one.
+        """
+        values = {key: value for key in UPDATED if (value := row.values.get(key))}
+        if self.writing and values:
+            try:
+                with self.db_session.begin_nested():
+                    contact = self.db_session.get_one(Contact, row.existing_id)
+                    service.update(
+                        db_session=self.db_session, actor=self.actor, contact=contact, values=values
+                    )
+            except CrmError as error:
+                self.report.errors.append(RowError(row.line, error.message))
+                return
+        self.report.updated += 1
+
+    def _look_up(self, names: list[str]) -> None:
+        """Learn which of these companies are in Rapport already; they win over the file's."""
+        wanted = {name.upper() for name in names} - self.found.keys()
+        self.found.update(dict.fromkeys(wanted))
+        columns = [getattr(Contact, c) for c in COMPANY_COLUMNS]
+        connection = self.db_session.connection()
+        for condition in one_of(connection, Contact.search_name, sorted(wanted)):
+            stmt = (
+                select(*columns)
+                .where(condition, Contact.type == "company", Contact.id <= self.before)
+                .order_by(Contact.id)
+            )
+            for row in connection.execute(stmt):
+                # Of namesakes in Rapport, persons join the oldest.
+                if self.found.get(key := row.name.upper()) is None:
+                    self.found[key] = dict(zip(COMPANY_COLUMNS, row, strict=True))
+
+    def _ready(self, row: _Row) -> bool:
+        key = row.company.upper() if row.company else None
+        return key is None or self.found.get(key) is not None or key in self.planned
+
+    def _numbered(self, rows: list[_Row], done: int) -> _Plan:
+        """Return the plan of these new rows, each with its id and number."""
+        typed = self._typed(rows)
+        if not self.writing:
+            return _Plan([], {}, done)
+        keys = {r.company.upper() for r in rows if r.company}
+        companies = {k: c for k in keys if (c := self.found.get(k)) is not None}
+        free = iter(bulk.series_numbers(self.db_session, typed.count(""), skip=self.typed))
+        numbers = [number or next(free) for number in typed]
+        # Ids run on past those of pieces planned but not written yet.
+        ids = bulk.new_ids(self.db_session, len(rows), after=self.last_id)
+        self.last_id = max(ids, default=self.last_id)
+        return _Plan(list(zip(ids, numbers, rows, strict=True)), companies, done)
+
+    def _typed(self, rows: list[_Row]) -> list[str]:
+        """Return the numbers the rows give (or ""), refused if taken or given twice."""
+        numbers = [(r.values.get("no") or "").upper() for r in rows]
+        for row, number in zip(rows, numbers, strict=True):
+            if number and self.numbered.setdefault(number, row.line) != row.line:
+                raise InvalidInput(
+                    f"Contact number {number} is given twice, on lines "
+                    f"{self.numbered[number]} and {row.line}.",
+                    field="file",
+                    hint="Give each contact its own number, or leave the no column empty.",
+                )
+        if clashes := sorted(bulk.taken(self.db_session, set(numbers) - {""})):
+            raise InvalidInput(
+                f"Contact number {clashes[0]} is already taken.",
+                field="file",
+                hint="Clear the no column.",
+            )
+        return numbers
 
 
-def _missing_companies(db_session: Session, rows: list[_Row]) -> set[str]:
-    named = {r.company.upper(): r.company for r in rows if r.company}
-    in_file = {_name(r) for r in rows if r.type == "company"}
-    existing: set[str] = set()
-    connection = db_session.connection()
-    for condition in one_of(connection, Contact.search_name, sorted(named)):
-        stmt = select(Contact.search_name).where(condition, Contact.type == "company")
-        existing.update(connection.scalars(stmt))
-    return {named[k] for k in named if k not in existing and k not in in_file}
+class _Maker:
+    """Make the records and rows of planned contacts, in plan order, off the connection's thread.
 
+    A person takes what its company passes on: a company in Rapport's, or the record made
+    here of a company new in this import.
+    """
 
-def _write(
-    db_session: Session,
-    actor: Actor,
-    rows: list[_Row],
-    setup: MarketingSetup,
-    report: ImportReport,
-    progress: Progress,
-) -> None:
-    updates = [r for r in rows if r.existing_id is not None]
-    new = [r for r in rows if r.existing_id is None]
-    extra = [
-        _Row(0, {"name": name}, "company", None)
-        for name in sorted(_missing_companies(db_session, new))
-    ]
-    # The companies that the file only names are written too, and counted.
-    progress.start(len(rows) + len(extra), "Importing contacts")
-    for row in updates:
-        _update(db_session, row)
-        progress.advance()
-    report.updated = len(updates)
-    report.companies_added = len(extra)
-    companies = [r for r in new if r.type == "company"] + extra
-    persons = [r for r in new if r.type == "person"]
-    base = _base(actor, setup)
-    # Companies already in Rapport win over namesakes in the file; they are read before the
-    # insert, while the table's statistics still describe it.
-    wanted = {r.company.upper() for r in persons if r.company}
-    company_rows = _companies(db_session, wanted)
-    written = _insert(
-        db_session, companies, lambda row: _record(row, base), setup, progress, keep=True
-    )
-    for record in written:
-        key = str(record["name"]).upper()
-        if key in wanted and key not in company_rows:
-            company_rows[key] = {c: record.get(c) for c in COMPANY_COLUMNS}
-    # Persons of one company inherit alike: what they take is worked out once per company.
-    inherited = {key: _inherited(company, setup) for key, company in company_rows.items()}
+    def __init__(self, base: dict[str, object], setup: MarketingSetup) -> None:
+        self.base = base
+        # Read here, on the connection's thread: the helper never touches the ORM.
+        self.switches = _switches(setup)
+        self.strings = setup.maintain_search_strings
+        self.made: dict[str, dict[str, object]] = {}  # companies made here, by name
+        self.inherited: dict[str, dict[str, object]] = {}  # what persons take, by company name
 
-    def person(row: _Row) -> dict[str, object]:
-        return _record(row, base, inherited.get(row.company.upper()) if row.company else None)
+    def make(self, plan: _Plan) -> bulk.Piece:
+        """Return the piece of a plan's contacts."""
+        records = []
+        for cid, no, row in plan.new:
+            record = _record(row, self.base, self._taken_from(row.company, plan.companies))
+            record["id"], record["no"] = cid, no
+            if row.type == "company":
+                self.made.setdefault(_name(row), {c: record.get(c) for c in COMPANY_COLUMNS})
+            records.append(record)
+        return bulk.make_piece(records, strings=self.strings)
 
-    _insert(db_session, persons, person, setup, progress)
-    report.created = len(companies) + len(persons) - len(extra)
+    def _taken_from(
+        self, name: str | None, companies: dict[str, dict[str, object]]
+    ) -> dict[str, object] | None:
+        if not name:
+            return None
+        key = name.upper()
+        if key not in self.inherited:
+            company = companies.get(key) or self.made.get(key)
+            if company is None:
+                return None
+            # Persons of one company inherit alike: what they take is worked out once.
+            self.inherited[key] = _inherited(company, self.switches)
+        return self.inherited[key]
 
 
 def _base(actor: Actor, setup: MarketingSetup) -> dict[str, object]:
     now, who = utcnow(), actor.salesperson or actor.user
-    return {
+    return dict.fromkeys(bulk.RECORD_KEYS) | {
         "salesperson": actor.salesperson or setup.default_salesperson,
         "territory": setup.default_territory,
         "country": setup.default_country,
@@ -406,7 +617,10 @@ def _base(actor: Actor, setup: MarketingSetup) -> dict[str, object]:
 def _record(
     row: _Row, base: dict[str, object], inherited: dict[str, object] | None = None
 ) -> dict[str, object]:
-    """Return the contact row to insert: the setup's defaults, the company's, then the file's."""
+    """Return the contact row to insert: the setup's defaults, the company's, then the file's.
+
+    It holds every column, as base does.
+    """
     values = row.values
     record = dict(base)
     if inherited is not None:
@@ -441,18 +655,24 @@ def _record(
     return record
 
 
-def _inherited(company: dict[str, object], setup: MarketingSetup) -> dict[str, object]:
+def _switches(setup: MarketingSetup) -> dict[str, bool]:
+    """Return the setup's inheritance switches, by name."""
+    names = (*INHERITED, "inherit_address", "inherit_communication")
+    return {name: bool(getattr(setup, name)) for name in names}
+
+
+def _inherited(company: Mapping[str, object], switches: Mapping[str, bool]) -> dict[str, object]:
     """Return what a new person takes from its company: the same rule as creating one."""
     taken: dict[str, object] = {"company_id": company["id"], "company_name": company["name"]}
     # The company's values beat the setup's defaults.
     for switch, attrs in INHERITED.items():
-        if getattr(setup, switch):
+        if switches[switch]:
             for attr in attrs:
                 if company.get(attr):
                     taken[attr] = company[attr]
-    if setup.inherit_address:
+    if switches["inherit_address"]:
         taken.update({attr: company.get(attr) for attr in ADDRESS_FIELDS})
-    if setup.inherit_communication:
+    if switches["inherit_communication"]:
         for attr in COMMUNICATION_ON_CREATE:
             if company.get(attr):
                 taken[attr] = company[attr]
@@ -471,169 +691,6 @@ COMPANY_COLUMNS = (
 )
 
 
-def _companies(db_session: Session, names: set[str]) -> dict[str, dict[str, object]]:
-    found: dict[str, dict[str, object]] = {}
-    columns = [getattr(Contact, c) for c in COMPANY_COLUMNS]
-    connection = db_session.connection()
-    for condition in one_of(connection, Contact.search_name, sorted(names)):
-        stmt = select(*columns).where(condition, Contact.type == "company").order_by(Contact.id)
-        for row in connection.execute(stmt):
-            found.setdefault(row.name.upper(), dict(zip(COMPANY_COLUMNS, row, strict=True)))
-    return found
-
-
-def _insert(
-    db_session: Session,
-    rows: list[_Row],
-    make: Callable[[_Row], dict[str, object]],
-    setup: MarketingSetup,
-    progress: Progress,
-    *,
-    keep: bool = False,
-) -> list[dict[str, object]]:
-    """Insert new contacts in pieces, with their search words and strings.
-
-    make() turns a row into its record. The records written are returned when kept; else they
-    are let go piece by piece, which spares the garbage collector on a large file.
-    """
-    numbers = _numbers(db_session, rows)
-    connection = db_session.connection()
-    ids = reserve_ids(connection, CONTACTS, len(rows))
-    numbered = list(zip(ids, numbers, rows, strict=True))
-    pieces = [numbered[at : at + PIECE] for at in range(0, len(numbered), PIECE)]
-    made_pieces = _made(pieces, make, setup.maintain_search_strings, connection.dialect.name)
-    written: list[dict[str, object]] = []
-    for made in made_pieces:
-        _write_piece(db_session, made)
-        progress.advance(len(made.contacts))
-        if keep:
-            written += made.records
-    return written
-
-
-def _made(
-    pieces: list[list[tuple[int, str, _Row]]],
-    make: Callable[[_Row], dict[str, object]],
-    strings_wanted: bool,
-    dialect: str,
-) -> Iterator["_Piece"]:
-    """Yield the pieces made, one by one.
-
-    On PostgreSQL a helper thread makes the next piece while the server stores this one, so
-    each waits less for the other. SQLite works in this process: a helper would only contend
-    with it for the interpreter, and measured slower.
-    """
-    if dialect != "postgresql":
-        for piece in pieces:
-            yield _Piece.make(piece, make, strings_wanted)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") as helper:
-        upcoming = [helper.submit(_Piece.make, pieces[0], make, strings_wanted)] if pieces else []
-        for at in range(len(pieces)):
-            made = upcoming.pop().result()
-            if at + 1 < len(pieces):
-                upcoming.append(helper.submit(_Piece.make, pieces[at + 1], make, strings_wanted))
-            yield made
-
-
-def _write_piece(db_session: Session, made: "_Piece") -> None:
-    connection = db_session.connection()
-    copy_rows(connection, CONTACTS, ("id", *RECORD_KEYS), made.contacts)
-    search.store_words(db_session, made.words)
-    copy_rows(connection, SEARCH_STRINGS, STRING_KEYS, made.strings)
-
-
-@dataclass
-class _Piece:
-    """Some new contacts: their records, and the rows of them, their words and search strings."""
-
-    records: list[dict[str, object]] = field(default_factory=list)
-    contacts: list[tuple[object, ...]] = field(default_factory=list)
-    words: dict[int, set[str]] = field(default_factory=dict)
-    strings: list[tuple[object, ...]] = field(default_factory=list)
-
-    @classmethod
-    def make(
-        cls,
-        piece: list[tuple[int, str, _Row]],
-        make: Callable[[_Row], dict[str, object]],
-        strings_wanted: bool,
-    ) -> "_Piece":
-        made = cls()
-        for cid, no, row in piece:
-            record = make(row)
-            record["id"], record["no"] = cid, no
-            made.records.append(record)
-            made.contacts.append((cid, *map(record.get, RECORD_KEYS)))
-            made.words[cid] = _words(record)
-            if strings_wanted and row.type == "company":
-                made.strings.extend((cid, *found) for found in dupes.search_strings_of(record))
-        return made
-
-
-def _words(record: dict[str, object]) -> set[str]:
-    return search.contact_words(
-        no=str(record["no"]),
-        name=str(record["name"]),
-        company_name=record.get("company_name"),  # type: ignore[arg-type]
-        emails=[record.get("email")],  # type: ignore[list-item]
-        phones=[record.get("phone"), record.get("mobile_phone")],  # type: ignore[list-item]
-    )
-
-
-CONTACTS = cast(Table, Contact.__table__)
-SEARCH_STRINGS = cast(Table, DuplicateSearchString.__table__)
-RECORD_KEYS = (*(c.key for c in CONTACTS.columns if c.key != "id"),)
-STRING_KEYS = ("contact_id", "field", "part", "value")
-
-
-def _numbers(db_session: Session, rows: list[_Row]) -> list[str]:
-    """Return the new contacts' numbers: its own where the file has one, else the next free."""
-    numbers = [str(r.values.get("no") or "").upper() for r in rows]
-    typed = set(numbers) - {""}
-    if clashes := sorted(_taken(db_session, typed)):
-        raise InvalidInput(
-            f"Contact number {clashes[0]} is already taken.",
-            field="file",
-            hint="Clear the no column.",
-        )
-    wanted = [at for at, number in enumerate(numbers) if not number]
-    while wanted:
-        # Numbers typed in earlier may sit inside the block: skip them, as one create does.
-        block = next_numbers(db_session, "CONTACT", len(wanted))
-        # One range read: the block's numbers share prefix and width, so they sort as text.
-        in_block = select(Contact.no).where(Contact.no >= block[0], Contact.no <= block[-1])
-        taken = set(db_session.connection().scalars(in_block)) | typed
-        free = [number for number in block if number not in taken]
-        for at, number in zip(wanted, free, strict=False):
-            numbers[at] = number
-        wanted = wanted[len(free) :]
-    return numbers
-
-
-def _taken(db_session: Session, numbers: set[str]) -> set[str]:
-    taken: set[str] = set()
-    connection = db_session.connection()
-    for condition in one_of(connection, Contact.no, sorted(numbers)):
-        taken.update(connection.scalars(select(Contact.no).where(condition)))
-    return taken
-
-
-def _update(db_session: Session, row: _Row) -> None:
-    values: dict[str, object] = {}
-    for column, attr in ATTRS.items():
-        if row.values.get(column):
-            values[attr] = row.values[column]
-    for column, attr in (("phone", "phone"), ("mobile", "mobile_phone")):
-        if row.values.get(column):
-            values[attr] = row.values[column]
-    if row.values.get("phone"):
-        values["search_phone"] = search_phone(row.values["phone"])
-    if values:
-        values["modified_at"] = utcnow()
-        db_session.execute(update(Contact).where(Contact.id == row.existing_id).values(values))
-
-
 def export_csv(
     *, db_session: Session, path: Path, type: str | None = None, progress: Progress | None = None
 ) -> int:
@@ -642,22 +699,7 @@ def export_csv(
         raise InvalidInput(f"'{type}' is not a type.", field="type", hint="Use company or person.")
     progress = progress or NoProgress()
     path.parent.mkdir(parents=True, exist_ok=True)
-    attrs = {
-        "no": "no",
-        "type": "type",
-        "name": "name",
-        "company": "company_name",
-        "mobile": "mobile_phone",
-        "vat": "vat_registration_no",
-        "email": "email",
-        "phone": "phone",
-        "salesperson": "salesperson",
-        "territory": "territory",
-        "country": "country",
-        "language": "language",
-        **ATTRS,
-    }
-    columns = [getattr(Contact, attrs[c]) for c in CSV_COLUMNS]
+    columns = [getattr(Contact, COLUMN_ATTRS[c]) for c in CSV_COLUMNS]
     stmt = select(*columns).order_by(Contact.no)
     if type:
         stmt = stmt.where(Contact.type == type)

@@ -227,8 +227,8 @@ def test_an_import_in_many_pieces_writes_each_contact_once(
         db_session, actor, write(tmp_path, header + "\n".join(rows) + "\n"), progress=progress
     )
 
-    assert count(db_session) == 8
-    assert progress.done == progress.total == 8  # Big Co is added too
+    assert count(db_session) == 8  # Big Co, which the file only names, is added
+    assert progress.done == progress.total == 7  # the bar counts the file's rows
     assert [h.name for h in service.find(db_session=db_session, text="p5@big.example")] == [
         "Person 5"
     ]
@@ -239,20 +239,100 @@ def test_a_failure_while_making_rows_leaves_nothing_behind(
     db_session, actor, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(transfer, "PIECE", 2)
-    made = transfer._Piece.make
+    made = transfer.bulk.make_piece
 
-    def failing(piece, *rest):
-        if any(row.values["name"] == "Person 4" for _, _, row in piece):
+    def failing(records, **options):
+        records = list(records)
+        if any(record["name"] == "Person 4" for record in records):
             raise RuntimeError("the helper broke")
-        return made(piece, *rest)
+        return made(records, **options)
 
-    monkeypatch.setattr(transfer._Piece, "make", failing)
+    monkeypatch.setattr(transfer.bulk, "make_piece", failing)
     rows = [f"Person {i},person,Big Co,p{i}@big.example,," for i in range(7)]
     header = "name,type,company,email,phone,city\n"
-    savepoint = db_session.begin_nested()
 
     with pytest.raises(RuntimeError, match="helper broke"):
         run_import(db_session, actor, write(tmp_path, header + "\n".join(rows) + "\n"))
 
-    savepoint.rollback()
     assert count(db_session) == 0
+
+
+def test_a_broken_row_after_many_pieces_takes_back_what_was_written(
+    db_session, actor, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(transfer, "PIECE", 2)
+    rows = [f"Person {i},person,Big Co,p{i}@big.example" for i in range(7)]
+    rows.append("Late Error,person,Big Co,not-an-address")
+    header = "name,type,company,email\n"
+
+    with pytest.raises(InvalidInput, match="line 9: 'not-an-address'"):
+        run_import(db_session, actor, write(tmp_path, header + "\n".join(rows) + "\n"))
+
+    assert count(db_session) == 0
+
+
+def test_persons_listed_before_their_company_join_it(db_session, actor, tmp_path, monkeypatch):
+    monkeypatch.setattr(transfer, "PIECE", 2)
+    text = (
+        "name,type,company,email,city\n"
+        "Jane Roe,person,Acme Corp,jane@acme.com,\n"
+        "John Doe,person,Acme Corp,john@acme.com,\n"
+        "Mary Major,person,Initech,mary@initech.com,\n"
+        "Acme Corp,company,,info@acme.com,Berlin\n"
+    )
+
+    report = run_import(db_session, actor, write(tmp_path, text))
+
+    acme = service.resolve(db_session=db_session, name="info@acme.com")
+    jane = service.resolve(db_session=db_session, name="jane@acme.com")
+    assert (report.created, report.companies_added) == (4, 1)
+    assert (jane.company_id, jane.city) == (acme.id, "Berlin")
+    assert count(db_session) == 5  # Initech, which the file only names, is added once
+    assert len(service.find(db_session=db_session, text="acme corp")) == 3
+
+
+def test_a_number_given_twice_refuses_the_import(db_session, actor, tmp_path):
+    path = write(tmp_path, "no,name\nCT000005,First\n,Numbered\nct000005,Second\n")
+
+    with pytest.raises(InvalidInput, match="CT000005 is given twice, on lines 2 and 4"):
+        run_import(db_session, actor, path)
+
+    assert count(db_session) == 0
+
+
+def test_a_value_longer_than_its_column_is_a_broken_row(db_session, actor, tmp_path):
+    path = write(tmp_path, f"name,job_title\nJane Roe,{'x' * 101}\nJohn Doe,Buyer\n")
+
+    report = run_import(db_session, actor, path, on_error="skip")
+
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2, "job_title is longer than 100 characters")
+    ]
+    assert report.created == 1
+
+
+def test_an_update_follows_the_rules_of_an_edit(db_session, actor, tmp_path):
+    acme = service.create(
+        db_session=db_session,
+        actor=actor,
+        name="Acme Corp",
+        email="info@acme.com",
+        values={"city": "Bonn"},
+    )
+    jane = service.create(
+        db_session=db_session,
+        actor=actor,
+        name="Jane Roe",
+        type=ContactType.PERSON,
+        company=acme,
+        email="jane@acme.com",
+    )
+    text = "name,email,phone,city\nAcme Corp,info@acme.com,+49 30 555 0199,Berlin\n"
+
+    report = run_import(db_session, actor, write(tmp_path, text), dedupe="update")
+
+    db_session.expire_all()
+    assert report.updated == 1 and report.created == 0
+    assert jane.city == "Berlin"  # she held the company's old city, so she moves with it
+    hits = service.find(db_session=db_session, text="+49 30 555 0199")
+    assert hits and hits[0].name == "Acme Corp"
