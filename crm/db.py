@@ -2,6 +2,7 @@
 
 import datetime as dt
 import itertools
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,6 +26,7 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal_column,
     select,
     text,
     union_all,
@@ -285,24 +287,36 @@ def one_of(
 ) -> Iterator[ColumnElement[bool]]:
     """Yield conditions that together say "column is one of keys", for lookups in bulk.
 
-    PostgreSQL takes all the keys as one array (`= ANY`), which it matches through the
-    column's index; SQLite gets IN lists of LOOKUP keys each.
+    Both databases take text keys as one parameter, split on the server (a statement compiled
+    once, where a list would be written out item by item), and match them through the
+    column's index. Other keys go as an array on PostgreSQL, as IN lists of LOOKUP keys on
+    SQLite.
     """
     if not keys:
         return
+    texts = all(isinstance(key, str) for key in keys)
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import ARRAY
 
-        if all(isinstance(key, str) and key and _SEPARATOR not in key for key in keys):
-            # Text keys travel as one string the server splits: psycopg would write an array
-            # parameter item by item in Python, which costs more than the look-up itself.
+        if texts and all(key and _SEPARATOR not in key for key in keys):
             joined = bindparam(None, _SEPARATOR.join(keys), type_=Text)
             yield column == any_(func.string_to_array(joined, _SEPARATOR))
         else:
             yield column == any_(bindparam(None, list(keys), type_=ARRAY(column.type)))
         return
+    if texts and connection.dialect.name == "sqlite" and _json_each():
+        listed = func.json_each(bindparam(None, json.dumps(list(keys)), type_=Text))
+        yield column.in_(select(literal_column("value")).select_from(listed))
+        return
     for start in range(0, len(keys), LOOKUP):
         yield column.in_(keys[start : start + LOOKUP])
+
+
+def _json_each() -> bool:
+    """Say whether this SQLite has json_each built in (3.38 and later)."""
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 38)
 
 
 def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
