@@ -99,6 +99,13 @@ class Stack(View):
     items: list[View]
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """Return a count with its noun: 1 contact, 2 contacts, 1 open opportunity."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {plural or noun + 's'}"
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, View):
         return value.to_dict()

@@ -806,19 +806,20 @@ def _count(db_session: Session, model: type, column: Any, contact: Contact) -> i
 
 def _activity(db_session: Session, ids: list[int]) -> str:
     counts = {
-        "interactions": db_session.scalar(
+        "interaction": db_session.scalar(
             select(func.count())
             .select_from(InteractionLogEntry)
             .where(InteractionLogEntry.contact_id.in_(ids))
         ),
-        "tasks": db_session.scalar(
+        "task": db_session.scalar(
             select(func.count()).select_from(Task).where(Task.contact_id.in_(ids))
         ),
-        "opportunities": db_session.scalar(
+        "opportunity": db_session.scalar(
             select(func.count()).select_from(Opportunity).where(Opportunity.contact_id.in_(ids))
         ),
     }
-    return ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    plurals = {"interaction": "interactions", "task": "tasks", "opportunity": "opportunities"}
+    return ", ".join(f"{n} {what if n == 1 else plurals[what]}" for what, n in counts.items() if n)
 
 
 # Duplicates

@@ -8,7 +8,7 @@ from crm.errors import InvalidInput
 from handlers.context import Context
 from handlers.grammar import Args
 from handlers.interactions.views import activity_sections
-from handlers.views import Action, Card, Message, Stack, Table, Tone, View
+from handlers.views import Action, Card, Message, Stack, Table, Tone, View, counted
 
 CARD_SKIPS = {"name", "privacy_blocked", "minor", "parental_consent", "exclude"}
 
@@ -46,7 +46,7 @@ def duplicates_view(contact: Contact, found: list[Duplicate]) -> View:
     rows = [[d.contact.no, d.contact.name, f"{d.score}", "; ".join(d.evidence)] for d in found]
     best = found[0].contact
     return Card(
-        title=f"{contact.no} looks like {len(found)} existing contact(s)",
+        title=f"{contact.no} looks like {counted(len(found), 'existing contact')}",
         subtitle="Created anyway; merge it if it is the same, or keep them apart.",
         sections=[
             Table(
@@ -106,13 +106,12 @@ def contact_card(
         for kind, codes in details.classifications.items():
             if codes:
                 fields.append((LISTS[kind].label, ", ".join(codes)))
-        fields.append(
-            (
-                "Activity",
-                f"{details.interactions} interactions, {details.open_opportunities} open "
-                f"opportunities, {details.open_tasks} open tasks",
-            )
-        )
+        activity = [
+            counted(details.interactions, "interaction"),
+            counted(details.open_opportunities, "open opportunity", "open opportunities"),
+            counted(details.open_tasks, "open task"),
+        ]
+        fields.append(("Activity", ", ".join(activity)))
         if details.persons:
             rows = [
                 [p.no, p.name, p.job_title or "", p.email or "", p.phone or ""]

@@ -11,7 +11,7 @@ from crm.values import parse_bool, parse_decimal, parse_int
 from handlers.context import Context
 from handlers.grammar import Args
 from handlers.reports.render import table, write_csv
-from handlers.views import Action, Card, Message, Table, Tone, View
+from handlers.views import Action, Card, Message, Table, Tone, View, counted
 
 SHOWN_CONTACTS = 20
 
@@ -146,7 +146,7 @@ def _run(context: Context, args: Args, action: crit.Action) -> View:
     count = segment_service.count_lines(db_session=context.session, segment=segment)
     verb = {"add": "added", "reduce": "removed", "refine": "removed"}[action.value]
     return Message(
-        f"{segment.no}: {_contacts(record.lines_changed)} {verb}; it holds {count} now.",
+        f"{segment.no}: {counted(record.lines_changed, 'contact')} {verb}; it holds {count} now.",
         hint=f"Undo with `segment back {segment.no}`.",
         data={"no": segment.no, "changed": record.lines_changed, "contacts": count},
     )
@@ -217,7 +217,7 @@ def reuse(context: Context, args: Args) -> View:
         what = f"the contacts of logged segment {logged.id} ({logged.segment_no})"
     count = segment_service.count_lines(db_session=context.session, segment=segment)
     return Message(
-        f"{segment.no}: reused {what}; it holds {_contacts(count)}.",
+        f"{segment.no}: reused {what}; it holds {counted(count, 'contact')}.",
         data={"no": segment.no, "contacts": count},
     )
 
@@ -276,7 +276,3 @@ def cancel(context: Context, args: Args) -> View:
         f"Canceled logged segment {logged.id} ({logged.segment_no}) and its "
         f"{count} interactions and campaign entries."
     )
-
-
-def _contacts(count: int) -> str:
-    return f"{count} contact" if count == 1 else f"{count} contacts"

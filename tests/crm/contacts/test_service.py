@@ -296,7 +296,7 @@ def test_type_cannot_change_once_there_are_interactions(db_session, actor, sales
     )
     _interaction(db_session, jane)
 
-    with pytest.raises(Conflict, match="1 interactions"):
+    with pytest.raises(Conflict, match="1 interaction[^s]"):
         service.update(db_session=db_session, actor=actor, contact=jane, values={"type": "company"})
 
 

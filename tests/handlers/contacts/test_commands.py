@@ -1,6 +1,7 @@
 """The contact commands as a user types them."""
 
 from handlers.views import Card, Choices, FileView, Message, Stack, Table
+from tests.activity_seed import seed
 
 
 def test_add_show_edit_and_delete(run):
@@ -11,6 +12,7 @@ def test_add_show_edit_and_delete(run):
     card = run("contact show acme corp").view
     assert isinstance(card, Card)
     assert ("City", "Berlin") in card.fields
+    assert ("Activity", "0 interactions, 0 open opportunities, 0 open tasks") in card.fields
     persons = card.sections[0]  # the activity timeline and statistics follow
     assert persons.rows[0][1] == "Jane Roe"
 
@@ -36,6 +38,7 @@ def test_duplicate_on_add_is_shown_with_actions(run):
     assert isinstance(result.view, Stack)
     done, card = result.view.items
     assert done.data["duplicates"]
+    assert card.title.endswith("looks like 1 existing contact")
     assert card.actions[0].command.startswith("contact merge CT")
     assert run(card.actions[1].command).status == 0
     assert run("contact dupes").view.rows == []
@@ -105,3 +108,12 @@ def test_import_and_export(run, tmp_path):
     default = run("contact export type=company")
     assert default.view.path.name.startswith("contacts-")
     assert isinstance(run("contact import missing.csv").view, Message)
+
+
+def test_the_card_counts_one_of_a_kind_in_the_singular(run, db_session, actor):
+    seed(db_session, actor)  # Jane Roe at Acme Corp, salespeople ANN and BOB
+    assert run('task add "Call back" contact=jane due=tomorrow', user="BOB").status == 0
+
+    card = run("contact show jane").view
+
+    assert ("Activity", "0 interactions, 0 open opportunities, 1 open task") in card.fields
