@@ -168,20 +168,23 @@ def search_strings_of(values: Mapping[str, object]) -> list[tuple[str, str, str]
 def maintain(
     db_session: Session, contact: Contact, setup: MarketingSetup, *, new: bool = False
 ) -> None:
-    """Store a company's search strings, replacing those it had unless it is new.
+    """Store a company's search strings, replacing those it had when they changed.
 
     Persons are not indexed, as in BC.
     """
-    if not new:
-        stale = delete(DuplicateSearchString).where(DuplicateSearchString.contact_id == contact.id)
-        db_session.execute(stale)
+    wanted: set[tuple[str, str, str]] = set()
     if contact.is_company and setup.maintain_search_strings:
-        rows = [
-            {"contact_id": contact.id, "field": f, "part": p, "value": v}
-            for f, p, v in search_strings(contact)
-        ]
-        if rows:
-            db_session.execute(insert(DuplicateSearchString), rows)
+        wanted = set(search_strings(contact))
+    if not new:
+        table = DuplicateSearchString
+        mine = table.contact_id == contact.id
+        stored = select(table.field, table.part, table.value).where(mine)
+        if {(field, part, value) for field, part, value in db_session.execute(stored)} == wanted:
+            return
+        db_session.execute(delete(table).where(mine))
+    rows = [{"contact_id": contact.id, "field": f, "part": p, "value": v} for f, p, v in wanted]
+    if rows:
+        db_session.execute(insert(DuplicateSearchString), rows)
 
 
 def hits_needed(setup: MarketingSetup) -> int:

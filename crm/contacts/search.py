@@ -132,11 +132,18 @@ def words_for(contact: Contact) -> set[str]:
 
 
 def index(db_session: Session, contact: Contact, *, new: bool = False) -> None:
-    """Store a contact's search words again after it changed, or for the first time if new."""
+    """Store a contact's search words: all of them when it is new, else those that changed.
+
+    Most edits (a city, a job title) leave the words as they were: then one read is all.
+    """
+    words = words_for(contact)
     if not new:
-        stale = delete(ContactSearchWord).where(ContactSearchWord.contact_id == contact.id)
-        db_session.execute(stale)
-    store_words(db_session, {contact.id: words_for(contact)})
+        mine = ContactSearchWord.contact_id == contact.id
+        stored = set(db_session.scalars(select(ContactSearchWord.word).where(mine)))
+        if gone := stored - words:
+            db_session.execute(delete(ContactSearchWord).where(mine, _W.word.in_(gone)))
+        words -= stored
+    store_words(db_session, {contact.id: words})
 
 
 def store_words(db_session: Session, words: dict[int, set[str]]) -> None:

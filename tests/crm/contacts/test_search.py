@@ -1,9 +1,10 @@
 """Finding contacts: ranked, tolerant of typos, by name, e-mail, phone or company."""
 
 import pytest
+from sqlalchemy import select
 
 from crm.contacts import search, service
-from crm.contacts.models import ContactType
+from crm.contacts.models import ContactSearchWord, ContactType
 from crm.errors import InvalidInput
 from crm.setup import service as setup_service
 
@@ -83,6 +84,22 @@ def test_changes_are_findable_at_once(db_session, actor, people):
 
     assert names(db_session, "initrode")[0] == "Initrode"
     assert "John Smith" in names(db_session, "initrode")  # the company name moved to persons
+    assert "Globex" not in " ".join(names(db_session, "globex"))
+
+
+def test_only_the_words_that_changed_are_written_again(db_session, actor, people):
+    globex = people["globex"]
+    stored = select(ContactSearchWord.word).where(ContactSearchWord.contact_id == globex.id)
+    before = set(db_session.scalars(stored))
+
+    service.update(db_session=db_session, actor=actor, contact=globex, values={"city": "Paris"})
+    assert set(db_session.scalars(stored)) == before
+
+    service.update(
+        db_session=db_session, actor=actor, contact=globex, values={"phone": "+1 555 0100 999"}
+    )
+    after = set(db_session.scalars(stored))
+    assert "5550100999"[-9:] in after and len(after - before) == 1
 
 
 def test_a_new_contact_is_found_by_its_alternative_email(db_session, people):
