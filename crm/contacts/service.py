@@ -357,11 +357,18 @@ def _free_number(db_session: Session) -> str:
 
 
 def update(
-    *, db_session: Session, actor: Actor, contact: Contact, values: Mapping[str, str]
+    *,
+    db_session: Session,
+    actor: Actor,
+    contact: Contact,
+    values: Mapping[str, str],
+    check_duplicates: bool = True,
 ) -> Outcome:
     """Change a contact's fields, type, company, classifications or alternative e-mails.
 
     A company's change flows to its persons where they still held the company's old value.
+    The duplicate check runs when a field it compares changed, unless check_duplicates is off
+    (a file's updates, as its new contacts, are not checked one by one).
     """
     if not values:
         raise InvalidInput(
@@ -378,7 +385,7 @@ def update(
     stamp(contact, actor)
     db_session.flush()
     persons = _propagate(db_session, contact, old, setup, actor) if contact.is_company else 0
-    check = bool(DUPLICATE_FIELDS & set(values)) or "type" in values
+    check = check_duplicates and (bool(DUPLICATE_FIELDS & set(values)) or "type" in values)
     outcome = Outcome(contact, _reindex(db_session, contact, setup, check=check), persons)
     log.info("Contact %s changed by %s: %s", contact.no, actor, ", ".join(sorted(values)))
     return outcome

@@ -150,6 +150,7 @@ def import_csv(
         typed=_typed_numbers(header, lines),
         writing=not dry_run,
         stop_on_error=on_error == "abort" and not dry_run,
+        progress=progress,
     )
     maker = _Maker(_base(actor, setup), setup)
     check = functools.partial(_check, header=header, known=_Known.load(db_session))
@@ -367,8 +368,10 @@ class _Planner:
         typed: set[str],
         writing: bool,
         stop_on_error: bool,
+        progress: Progress,
     ) -> None:
         self.db_session = db_session
+        self.progress = progress
         self.actor = actor
         self.dedupe = dedupe
         self.report = report
@@ -406,9 +409,8 @@ class _Planner:
 
     def _plan(self, rows: list[_Row], lines: int) -> _Plan:
         kept = self._match(rows)
-        for row in kept:
-            if row.existing_id is not None:
-                self._update(row)
+        updates = [r for r in kept if r.existing_id is not None]
+        self._update(updates)
         new = [r for r in kept if r.existing_id is None]
         companies = [r for r in new if r.type == "company"]
         self.planned.update(map(_name, companies))
@@ -418,7 +420,9 @@ class _Planner:
         for person in persons:
             (ready if self._ready(person) else self.waiting).append(person)
         self.report.created += len(new)
-        return self._numbered(companies + ready, lines - len(persons) + len(ready))
+        # The bar has moved for each update already; the rest move once the piece is written.
+        done = lines - len(persons) + len(ready) - (len(updates) if self.writing else 0)
+        return self._numbered(companies + ready, done)
 
     def _rest(self) -> Iterator[_Plan]:
         """Yield the companies the file only names, then the persons who waited for them."""
@@ -478,24 +482,40 @@ class _Planner:
             found.update({key: cid for key, cid in connection.execute(stmt)})
         return found
 
-    def _update(self, row: _Row) -> None:
-        """Update an existing contact with the row's values, by the rules of an edit.
+    def _update(self, rows: list[_Row]) -> None:
+        """Update existing contacts with the rows' values, by the rules of an edit.
 
         The company's changes flow to its persons and the contact is found by its new values,
-        as after `contact edit`. A change the rules refuse makes the row a broken one.
+        as after `contact edit`.
         """
-        values = {key: value for key in UPDATED if (value := row.values.get(key))}
-        if self.writing and values:
+        self.report.updated += len(rows)
+        if not self.writing:
+            return
+        ids = sorted({row.existing_id for row in rows if row.existing_id is not None})
+        contacts: dict[int | None, Contact] = {}
+        for condition in one_of(self.db_session.connection(), Contact.id, ids):
+            contacts.update(
+                (c.id, c) for c in self.db_session.scalars(select(Contact).where(condition))
+            )
+        for row in rows:
+            values = {key: value for key in UPDATED if (value := row.values.get(key))}
+            contact = contacts[row.existing_id]
             try:
-                with self.db_session.begin_nested():
-                    contact = self.db_session.get_one(Contact, row.existing_id)
+                if values:
                     service.update(
-                        db_session=self.db_session, actor=self.actor, contact=contact, values=values
+                        db_session=self.db_session,
+                        actor=self.actor,
+                        contact=contact,
+                        values=values,
+                        check_duplicates=False,
                     )
             except CrmError as error:
-                self.report.errors.append(RowError(row.line, error.message))
-                return
-        self.report.updated += 1
+                raise InvalidInput(
+                    f"Line {row.line} cannot update {contact.no}: {error.message}",
+                    field="file",
+                    hint=error.hint,
+                ) from None
+            self.progress.advance()
 
     def _look_up(self, names: list[str]) -> None:
         """Learn which of these companies are in Rapport already; they win over the file's."""

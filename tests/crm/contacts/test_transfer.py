@@ -327,12 +327,16 @@ def test_an_update_follows_the_rules_of_an_edit(db_session, actor, tmp_path):
         company=acme,
         email="jane@acme.com",
     )
-    text = "name,email,phone,city\nAcme Corp,info@acme.com,+49 30 555 0199,Berlin\n"
+    text = "name,email,phone,city\nAcme Corp,info@acme.com,+49 30 555 0199,Berlin\nNew Co,,,\n"
+    progress = Recorder()
 
-    report = run_import(db_session, actor, write(tmp_path, text), dedupe="update")
+    report = run_import(
+        db_session, actor, write(tmp_path, text), dedupe="update", progress=progress
+    )
 
     db_session.expire_all()
-    assert report.updated == 1 and report.created == 0
+    assert (report.updated, report.created) == (1, 1)
+    assert progress.done == progress.total == 2
     assert jane.city == "Berlin"  # she held the company's old city, so she moves with it
     hits = service.find(db_session=db_session, text="+49 30 555 0199")
     assert hits and hits[0].name == "Acme Corp"
