@@ -141,7 +141,9 @@ def index(db_session: Session, contact: Contact, *, new: bool = False) -> None:
         mine = ContactSearchWord.contact_id == contact.id
         stored = set(db_session.scalars(select(ContactSearchWord.word).where(mine)))
         if gone := stored - words:
-            db_session.execute(delete(ContactSearchWord).where(mine, _W.word.in_(gone)))
+            db_session.execute(
+                delete(ContactSearchWord).where(mine, ContactSearchWord.word.in_(gone))
+            )
         words -= stored
     store_words(db_session, {contact.id: words})
 
